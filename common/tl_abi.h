@@ -1,0 +1,173 @@
+/* The host/guest contract between monitor/ (host) and libos/ (guest).
+ * Fixed-width types only; new fields are appended, never reordered.
+ * Bump TL_ABI_VERSION on any incompatible change. */
+#ifndef HACHER_TL_ABI_H
+#define HACHER_TL_ABI_H
+
+#include <stdint.h>
+
+#define TL_ABI_VERSION 1
+
+/* A guest-physical address. The host must translate it through the monitor's
+ * checked-access helper; being a struct, it cannot be dereferenced by accident. */
+typedef struct {
+  uint64_t gpa;
+} tl_gptr_t;
+
+/* Guest-physical layout. RAM is one slot at [0, ram_size); the image is a
+ * read-only slot at TL_IMAGE_GPA. Low RAM is identity-mapped (VA == GPA) for
+ * the application; the LibOS is linked at TL_LOS_VA and mapped to the top of RAM. */
+#define TL_PAGE_SIZE 4096ULL
+#define TL_GDT_GPA 0x1000ULL     /* GDT + TSS (supervisor) */
+#define TL_IDT_GPA 0x2000ULL     /* IDT (supervisor) */
+#define TL_STUBS_GPA 0x3000ULL   /* ring-0 trap stubs (supervisor) */
+#define TL_KSTACK_GPA 0x4000ULL  /* ring-0 stack for traps, 16 KiB (supervisor) */
+#define TL_KSTACK_SIZE 0x4000ULL
+#define TL_SHARED_GPA 0x10000ULL /* struct tl_shared (user, read-write) */
+#define TL_PT_GPA 0x20000ULL     /* page tables (supervisor) */
+#define TL_PT_END 0x100000ULL
+#define TL_ARGS_GPA 0x100000ULL /* packed boot strings (user, read-only) */
+#define TL_ARGS_SIZE 0x100000ULL
+#define TL_APP_BASE 0x200000ULL /* first byte the application may use */
+#define TL_IMAGE_GPA 0x4000000000ULL /* 256 GiB */
+#define TL_RAM_MAX 0x2000000000ULL   /* 128 GiB */
+#define TL_LOS_VA 0xffffffff80000000ULL
+#define TL_LOS_RESERVE 0x800000ULL /* LibOS text/data/bss/stack at the top of RAM */
+
+/* GDT selectors (Linux's layout). */
+#define TL_SEL_KCODE 0x10
+#define TL_SEL_KDATA 0x18
+#define TL_SEL_UDATA 0x2b
+#define TL_SEL_UCODE 0x33
+#define TL_SEL_TSS 0x40
+
+/* The guest raises a hypercall with a 32-bit store of the guest-physical
+ * address of a struct tl_hc to TL_HC_DOORBELL: a page that is mapped in the
+ * guest page tables but backed by no memory, so the store exits to the
+ * monitor. (Port I/O from ring 3 depends on IOPL, which some KVM variants do
+ * not preserve.) Ring-0 trap stubs report faults with `outl %eax, %dx` to
+ * TL_EXC_PORT where eax is the vector; the trap frame is on the ring-0 stack. */
+#define TL_MMIO_GPA 0x3000000000ULL /* 192 GiB, 2 MiB, no memory behind it */
+#define TL_HC_DOORBELL TL_MMIO_GPA
+#define TL_EXC_PORT 0x501
+
+enum tl_hc_nr {
+  TL_HC_WRITE = 1,   /* io: write to container stdio fd */
+  TL_HC_READ = 2,    /* io: read from container stdio fd */
+  TL_HC_EXIT = 3,    /* exit: the function ended */
+  TL_HC_ABORT = 4,   /* msg: start-up failed; message for the user */
+  TL_HC_LOG = 5,     /* msg: one LibOS log line */
+  TL_HC_SLEEP = 6,   /* sleep: block for ns nanoseconds */
+  TL_HC_DISCARD = 7, /* range: pages no longer used; host frees them */
+  TL_HC_CLOCK = 8,   /* clock: refresh the clock base in tl_shared */
+  TL_HC_MAX
+};
+
+struct tl_hc_io {
+  uint32_t fd; /* 0, 1 or 2 */
+  uint32_t _pad;
+  tl_gptr_t buf;
+  uint64_t len;
+};
+
+struct tl_hc_exit {
+  uint32_t status; /* exit code 0..255 when signal is 0 */
+  uint32_t signal; /* killed by this signal, or 0 */
+};
+
+struct tl_hc_msg {
+  tl_gptr_t buf;
+  uint64_t len;
+  uint32_t status; /* ABORT: the runtime's exit status */
+  uint32_t _pad;
+};
+
+struct tl_hc_sleep {
+  uint64_t ns;
+};
+
+struct tl_hc_range {
+  tl_gptr_t start;
+  uint64_t len;
+};
+
+struct tl_hc {
+  uint32_t nr;
+  uint32_t _pad;
+  int64_t ret; /* >= 0 result, or a negated Linux errno chosen by the monitor */
+  union {
+    struct tl_hc_io io;
+    struct tl_hc_exit exit;
+    struct tl_hc_msg msg;
+    struct tl_hc_sleep sleep;
+    struct tl_hc_range range;
+    uint64_t raw[8];
+  } u;
+};
+
+/* Clock base: time = base + (rdtsc - tsc) * mult >> shift. */
+struct tl_clock {
+  uint64_t tsc;
+  uint64_t realtime_ns;
+  uint64_t monotonic_ns;
+  uint64_t mult;
+  uint32_t shift;
+  uint32_t tsc_khz;
+};
+
+#define TL_BOOT_READONLY_ROOT (1u << 0)
+#define TL_BOOT_TRACE (1u << 1)
+
+struct tl_rlimit {
+  uint32_t resource; /* RLIMIT_* number */
+  uint32_t _pad;
+  uint64_t soft, hard;
+};
+
+#define TL_MAX_RLIMITS 16
+#define TL_MAX_GROUPS 32
+
+/* Written by the monitor before the first instruction; read by the LibOS. */
+struct tl_boot {
+  uint32_t abi_version;
+  uint32_t flags; /* TL_BOOT_* */
+  uint64_t ram_size;
+  uint64_t los_phys; /* where the LibOS reserve starts in RAM */
+  uint64_t image_gpa;
+  uint64_t image_size;
+  uint8_t seed[32]; /* per-trustlet random seed */
+  /* strings in the TL_ARGS area: argc strings then envc strings, each NUL-terminated */
+  uint32_t argc, envc;
+  tl_gptr_t args;      /* start of packed strings */
+  uint64_t args_size;  /* bytes used */
+  tl_gptr_t cwd;       /* NUL-terminated, in the args area */
+  tl_gptr_t hostname;  /* NUL-terminated, in the args area */
+  uint32_t uid, gid;
+  uint32_t umask;
+  uint32_t ngroups;
+  uint32_t groups[TL_MAX_GROUPS];
+  uint32_t nrlimits;
+  uint32_t _pad;
+  struct tl_rlimit rlimits[TL_MAX_RLIMITS];
+};
+
+/* The page at TL_SHARED_GPA. */
+struct tl_shared {
+  struct tl_boot boot;
+  struct tl_clock clock;
+  struct tl_hc hc; /* the request slot of vCPU 0 */
+};
+
+#endif
+
+#ifndef HACHER_TL_ABI_LOS_HEADER
+#define HACHER_TL_ABI_LOS_HEADER
+/* First bytes of the LibOS image, at TL_LOS_VA. */
+#define TL_LOS_MAGIC 0x534f4c48u /* "HLOS" */
+struct tl_los_header {
+  uint32_t magic;
+  uint32_t abi_version;
+  uint64_t boot_entry;    /* VA; called with rdi = TL_SHARED_GPA */
+  uint64_t syscall_entry; /* VA; the LSTAR target */
+};
+#endif

@@ -1,0 +1,25 @@
+/* Loading the application (elf.c). */
+#ifndef LOS_ELF_LOAD_H
+#define LOS_ELF_LOAD_H
+
+#include "los.h"
+
+struct los_exec {
+  const char *const *argv;
+  size_t argc;
+  const char *const *envp;
+  size_t envc;
+};
+
+struct los_image_info {
+  uint64_t entry, phdr, phnum, brk;
+};
+
+/* Find, check and load the program; start-up errors end the trustlet with a
+ * message for the user (los_abort). */
+void los_elf_load(const struct los_exec *ex, struct los_image_info *info);
+/* Build the initial stack below top; returns the initial stack pointer. */
+uint64_t los_build_stack(const struct los_exec *ex, const struct los_image_info *info,
+                         uint64_t top);
+
+#endif

@@ -1,0 +1,103 @@
+/* LibOS core: freestanding helpers, logging, hypercalls, memory, VFS. */
+#ifndef LOS_H
+#define LOS_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/errno.h>
+
+#include "../common/tl_abi.h"
+
+#define LOS_PAGE 4096ULL
+#define LOS_ALIGN_UP(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))
+#define LOS_ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a)-1))
+#define LOS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define LOS_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define LOS_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define LOS_UNUSED __attribute__((unused))
+
+/* lib.c: freestanding string and formatting functions */
+void *memcpy(void *d, const void *s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
+int los_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int los_snprintf(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* hc.c: hypercalls and messages to the monitor */
+extern struct tl_shared *los_shared;
+extern uint64_t los_phys_base;
+/* Guest-physical address of a LibOS or application pointer. */
+uint64_t los_gpa(const void *p);
+int64_t los_hc(struct tl_hc *req);
+/* Log one line through the monitor (prefixed by the monitor). */
+void los_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Start-up failure: the message reaches the user; the runtime exits with status. */
+__attribute__((noreturn)) void los_abort(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* A LibOS bug: ends the trustlet. */
+__attribute__((noreturn)) void los_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void los_exit(int status, int signal);
+int64_t los_host_write(int fd, const void *buf, uint64_t len);
+int64_t los_host_read(int fd, void *buf, uint64_t len);
+void los_discard(uint64_t start, uint64_t len);
+void los_sleep_ns(uint64_t ns);
+
+/* time.c */
+uint64_t los_time_realtime_ns(void);
+uint64_t los_time_monotonic_ns(void);
+
+/* random.c: ChaCha20 stream seeded by the monitor */
+void los_random_init(const uint8_t seed[32]);
+void los_random(void *buf, size_t len);
+
+/* mm.c: the application's address space and the LibOS heap */
+#define LOS_PROT_READ 1
+#define LOS_PROT_WRITE 2
+#define LOS_PROT_EXEC 4
+enum los_vma_kind { VMA_FREE, VMA_APP, VMA_HEAP, VMA_STACK, VMA_BRK, VMA_LIBOS };
+void los_mm_init(uint64_t lo, uint64_t hi);
+/* Reserve len bytes (page multiple) anywhere; 0 when out of memory. */
+uint64_t los_mm_alloc(uint64_t len, uint32_t prot, enum los_vma_kind kind);
+/* Reserve exactly [addr, addr+len); replaces what was there when replace. */
+int los_mm_alloc_fixed(uint64_t addr, uint64_t len, uint32_t prot, enum los_vma_kind kind,
+                       bool replace);
+int los_mm_free(uint64_t addr, uint64_t len);
+int los_mm_protect(uint64_t addr, uint64_t len, uint32_t prot);
+/* True when [addr, addr+len) is mapped application memory (user pointer check). */
+bool los_user_ok(const void *addr, uint64_t len, bool write);
+void los_brk_init(uint64_t start);
+uint64_t los_brk(uint64_t want);
+uint64_t los_stack_top_addr(void);
+void *kmalloc(size_t size);
+void *kzalloc(size_t size);
+void *krealloc(void *p, size_t size);
+void kfree(void *p);
+char *kstrdup(const char *s);
+
+/* Boot parameters, decoded once. */
+struct los_proc {
+  uint32_t uid, gid, umask;
+  uint32_t ngroups;
+  uint32_t groups[TL_MAX_GROUPS];
+  const char *hostname;
+  char domainname[65];
+  bool readonly_root;
+  bool trace;
+  uint64_t rlim_cur[16], rlim_max[16];
+  int sig_handlers[65]; /* 0 default, 1 ignore, 2 handler installed */
+  uint64_t brk_start;
+  char exe_path[4096];
+};
+extern struct los_proc los_proc;
+
+#endif

@@ -1,0 +1,751 @@
+/* File syscalls over the VFS and the container's stdio. */
+#include <asm/stat.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/stat.h>
+
+#include "syscall.h"
+#include "vfs.h"
+
+#define SIGPIPE_ 13
+#define TCGETS_ 0x5401
+#define TIOCGWINSZ_ 0x5413
+#define FIONREAD_ 0x541b
+#define F_DUPFD_CLOEXEC_ 1030
+#define IOV_MAX_ 1024
+
+int los_copy_str(char *dst, uint64_t src, size_t size)
+{
+  for (size_t i = 0; i < size; i++) {
+    if ((i == 0 || ((src + i) & (LOS_PAGE - 1)) == 0) && !USER_OK(src + i, 1, false))
+      return -EFAULT;
+    dst[i] = *(const char *)(src + i);
+    if (dst[i] == '\0')
+      return 0;
+  }
+  return -ENAMETOOLONG;
+}
+
+static char pathbuf[LOS_PATH_MAX], pathbuf2[LOS_PATH_MAX];
+
+static int64_t stdio_write(struct los_file *f, const void *buf, uint64_t len)
+{
+  int64_t n = los_host_write(f->host_fd, buf, len);
+  if (n == -EPIPE)
+    los_exit(0, SIGPIPE_); /* default SIGPIPE action */
+  return n;
+}
+
+static int64_t file_write(struct los_file *f, const void *buf, uint64_t len, int64_t off)
+{
+  if ((f->flags & O_ACCMODE) == O_RDONLY)
+    return -EBADF;
+  if (f->type == LF_STDIO)
+    return stdio_write(f, buf, len);
+  if (off >= 0)
+    return vfs_write(f, buf, len, (uint64_t)off);
+  if (f->flags & O_APPEND)
+    f->pos = f->vn.up ? f->vn.up->size : 0;
+  int64_t n = vfs_write(f, buf, len, f->pos);
+  if (n > 0)
+    f->pos += (uint64_t)n;
+  return n;
+}
+
+static int64_t file_read(struct los_file *f, void *buf, uint64_t len, int64_t off)
+{
+  if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
+    return -EBADF;
+  if (f->type == LF_STDIO)
+    return los_host_read(f->host_fd, buf, len);
+  if (off >= 0)
+    return vfs_read(f, buf, len, (uint64_t)off);
+  int64_t n = vfs_read(f, buf, len, f->pos);
+  if (n > 0)
+    f->pos += (uint64_t)n;
+  return n;
+}
+
+SYSDEF(read)
+{
+  struct los_file *f = fd_get((int)a0);
+  if (f == NULL)
+    return -EBADF;
+  if (!USER_OK(a1, a2, true))
+    return -EFAULT;
+  return file_read(f, (void *)a1, a2, -1);
+}
+
+SYSDEF(write)
+{
+  struct los_file *f = fd_get((int)a0);
+  if (f == NULL)
+    return -EBADF;
+  if (!USER_OK(a1, a2, false))
+    return -EFAULT;
+  return file_write(f, (const void *)a1, a2, -1);
+}
+
+SYSDEF(pread64)
+{
+  struct los_file *f = fd_get((int)a0);
+  if (f == NULL)
+    return -EBADF;
+  if (f->type == LF_STDIO)
+    return -ESPIPE;
+  if ((int64_t)a3 < 0)
+    return -EINVAL;
+  if (!USER_OK(a1, a2, true))
+    return -EFAULT;
+  return file_read(f, (void *)a1, a2, (int64_t)a3);
+}
+
+SYSDEF(pwrite64)
+{
+  struct los_file *f = fd_get((int)a0);
+  if (f == NULL)
+    return -EBADF;
+  if (f->type == LF_STDIO)
+    return -ESPIPE;
+  if ((int64_t)a3 < 0)
+    return -EINVAL;
+  if (!USER_OK(a1, a2, false))
+    return -EFAULT;
+  return file_write(f, (const void *)a1, a2, (int64_t)a3);
+}
+
+struct iovec_ {
+  uint64_t base, len;
+};
+
+static int64_t do_iov(uint64_t fd, uint64_t iovp, uint64_t cnt, bool wr)
+{
+  struct los_file *f = fd_get((int)fd);
+  const struct iovec_ *iov = (const struct iovec_ *)iovp;
+  int64_t total = 0;
+
+  if (f == NULL)
+    return -EBADF;
+  if (cnt > IOV_MAX_)
+    return -EINVAL;
+  if (!USER_OK(iovp, cnt * sizeof(*iov), false))
+    return -EFAULT;
+  for (uint64_t i = 0; i < cnt; i++) {
+    if (iov[i].len == 0)
+      continue;
+    if (!USER_OK(iov[i].base, iov[i].len, !wr))
+      return total ? total : -EFAULT;
+    int64_t n = wr ? file_write(f, (const void *)iov[i].base, iov[i].len, -1)
+                   : file_read(f, (void *)iov[i].base, iov[i].len, -1);
+    if (n < 0)
+      return total ? total : n;
+    total += n;
+    if ((uint64_t)n < iov[i].len)
+      break;
+  }
+  return total;
+}
+
+SYSDEF(readv)
+{
+  return do_iov(a0, a1, a2, false);
+}
+
+SYSDEF(writev)
+{
+  return do_iov(a0, a1, a2, true);
+}
+
+SYSDEF(lseek)
+{
+  struct los_file *f = fd_get((int)a0);
+  int64_t off = (int64_t)a1, base;
+  struct los_kstat st;
+
+  if (f == NULL)
+    return -EBADF;
+  if (f->type == LF_STDIO)
+    return -ESPIPE;
+  if (f->type == LF_DIR) {
+    if (a2 != SEEK_SET || off < 0)
+      return -EINVAL;
+    f->pos = (uint64_t)off;
+    return off;
+  }
+  vfs_stat(&f->vn, &st);
+  switch (a2) {
+  case SEEK_SET: base = 0; break;
+  case SEEK_CUR: base = (int64_t)f->pos; break;
+  case SEEK_END: base = (int64_t)st.size; break;
+  default: return -EINVAL;
+  }
+  if (base + off < 0)
+    return -EINVAL;
+  f->pos = (uint64_t)(base + off);
+  return (int64_t)f->pos;
+}
+
+static int64_t do_open(int dirfd, uint64_t upath, int flags, uint32_t mode)
+{
+  struct los_file *f;
+  int rc = los_copy_str(pathbuf, upath, sizeof(pathbuf));
+
+  if (rc < 0)
+    return rc;
+  if ((rc = vfs_open(dirfd, pathbuf, flags, mode, &f)) < 0)
+    return rc;
+  rc = fd_install(f, (flags & O_CLOEXEC) != 0, 0);
+  if (rc < 0)
+    file_put(f);
+  return rc;
+}
+
+SYSDEF(open)
+{
+  return do_open(AT_FDCWD, a0, (int)a1, (uint32_t)a2);
+}
+
+SYSDEF(openat)
+{
+  return do_open((int)a0, a1, (int)a2, (uint32_t)a3);
+}
+
+SYSDEF(creat)
+{
+  return do_open(AT_FDCWD, a0, O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)a1);
+}
+
+SYSDEF(close)
+{
+  return fd_close((int)a0);
+}
+
+static void fill_stat(const struct los_kstat *k, struct stat *st)
+{
+  memset(st, 0, sizeof(*st));
+  st->st_dev = 0x10;
+  st->st_ino = k->ino;
+  st->st_nlink = k->nlink;
+  st->st_mode = k->mode;
+  st->st_uid = k->uid;
+  st->st_gid = k->gid;
+  st->st_rdev = k->rdev;
+  st->st_size = (long)k->size;
+  st->st_blksize = 4096;
+  st->st_blocks = (long)k->blocks;
+  st->st_atime = (unsigned long)k->atime.sec;
+  st->st_atime_nsec = (unsigned long)k->atime.nsec;
+  st->st_mtime = (unsigned long)k->mtime.sec;
+  st->st_mtime_nsec = (unsigned long)k->mtime.nsec;
+  st->st_ctime = (unsigned long)k->ctime.sec;
+  st->st_ctime_nsec = (unsigned long)k->ctime.nsec;
+}
+
+static int stdio_stat(struct los_kstat *k)
+{
+  memset(k, 0, sizeof(*k));
+  k->mode = S_IFIFO | 0600;
+  k->nlink = 1;
+  k->uid = los_proc.uid;
+  k->gid = los_proc.gid;
+  return 0;
+}
+
+/* Stat dirfd/path with AT_* flags into k. */
+static int stat_at(int dirfd, uint64_t upath, int flags, struct los_kstat *k)
+{
+  static struct vres r;
+  int rc;
+
+  if (upath != 0 && (rc = los_copy_str(pathbuf, upath, sizeof(pathbuf))) < 0)
+    return rc;
+  if (upath == 0 || pathbuf[0] == '\0') {
+    struct los_file *f;
+    if (upath != 0 && !(flags & AT_EMPTY_PATH))
+      return -ENOENT;
+    if (dirfd == AT_FDCWD)
+      return stat_at(AT_FDCWD, 0, 0, k) == -EBADF ? vfs_stat(&(struct vnode){0}, k) : -EBADF;
+    if ((f = fd_get(dirfd)) == NULL)
+      return -EBADF;
+    return f->type == LF_STDIO ? stdio_stat(k) : vfs_stat(&f->vn, k);
+  }
+  rc = vfs_resolve(dirfd, pathbuf, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &r);
+  if (rc < 0)
+    return rc;
+  if (!r.exists)
+    return -ENOENT;
+  return vfs_stat(&r.node, k);
+}
+
+static int64_t stat_out(int rc, const struct los_kstat *k, uint64_t ust)
+{
+  if (rc < 0)
+    return rc;
+  if (!USER_OK(ust, sizeof(struct stat), true))
+    return -EFAULT;
+  fill_stat(k, (struct stat *)ust);
+  return 0;
+}
+
+SYSDEF(fstat)
+{
+  struct los_kstat k;
+  struct los_file *f = fd_get((int)a0);
+  if (f == NULL)
+    return -EBADF;
+  return stat_out(f->type == LF_STDIO ? stdio_stat(&k) : vfs_stat(&f->vn, &k), &k, a1);
+}
+
+SYSDEF(stat)
+{
+  struct los_kstat k;
+  return stat_out(stat_at(AT_FDCWD, a0, 0, &k), &k, a1);
+}
+
+SYSDEF(lstat)
+{
+  struct los_kstat k;
+  return stat_out(stat_at(AT_FDCWD, a0, AT_SYMLINK_NOFOLLOW, &k), &k, a1);
+}
+
+SYSDEF(newfstatat)
+{
+  struct los_kstat k;
+  return stat_out(stat_at((int)a0, a1, (int)a3, &k), &k, a2);
+}
+
+SYSDEF(statx)
+{
+  struct los_kstat k;
+  struct statx *sx = (struct statx *)a4;
+  int rc = stat_at((int)a0, a1, (int)a2, &k);
+
+  if (rc < 0)
+    return rc;
+  if (!USER_OK(a4, sizeof(*sx), true))
+    return -EFAULT;
+  memset(sx, 0, sizeof(*sx));
+  sx->stx_mask = STATX_BASIC_STATS;
+  sx->stx_blksize = 4096;
+  sx->stx_nlink = (uint32_t)k.nlink;
+  sx->stx_uid = k.uid;
+  sx->stx_gid = k.gid;
+  sx->stx_mode = (uint16_t)k.mode;
+  sx->stx_ino = k.ino;
+  sx->stx_size = k.size;
+  sx->stx_blocks = k.blocks;
+  sx->stx_atime.tv_sec = k.atime.sec;
+  sx->stx_atime.tv_nsec = (uint32_t)k.atime.nsec;
+  sx->stx_mtime.tv_sec = k.mtime.sec;
+  sx->stx_mtime.tv_nsec = (uint32_t)k.mtime.nsec;
+  sx->stx_ctime.tv_sec = k.ctime.sec;
+  sx->stx_ctime.tv_nsec = (uint32_t)k.ctime.nsec;
+  sx->stx_rdev_major = (uint32_t)(k.rdev >> 8);
+  sx->stx_rdev_minor = (uint32_t)(k.rdev & 0xff);
+  sx->stx_dev_minor = 0x10;
+  return 0;
+}
+
+SYSDEF(getdents64)
+{
+  struct los_file *f = fd_get((int)a0);
+  if (f == NULL)
+    return -EBADF;
+  if (!USER_OK(a1, a2, true))
+    return -EFAULT;
+  return vfs_getdents(f, (void *)a1, a2);
+}
+
+static int64_t do_readlink(int dirfd, uint64_t upath, uint64_t buf, uint64_t size)
+{
+  static struct vres r;
+  int rc = los_copy_str(pathbuf, upath, sizeof(pathbuf));
+
+  if (rc < 0)
+    return rc;
+  if ((int64_t)size <= 0)
+    return -EINVAL;
+  if (!USER_OK(buf, size, true))
+    return -EFAULT;
+  if (strcmp(pathbuf, "/proc/self/exe") == 0) {
+    size_t n = LOS_MIN(size, strlen(los_proc.exe_path));
+    memcpy((void *)buf, los_proc.exe_path, n);
+    return (int64_t)n;
+  }
+  if ((rc = vfs_resolve(dirfd, pathbuf, 0, &r)) < 0)
+    return rc;
+  if (!r.exists)
+    return -ENOENT;
+  return vfs_readlink(&r.node, (char *)buf, size);
+}
+
+SYSDEF(readlink)
+{
+  return do_readlink(AT_FDCWD, a0, a1, a2);
+}
+
+SYSDEF(readlinkat)
+{
+  return do_readlink((int)a0, a1, a2, a3);
+}
+
+/* Permission check against the function's identity, as the kernel does. */
+static int64_t do_access(int dirfd, uint64_t upath, uint32_t mode, int flags)
+{
+  static struct vres r;
+  struct los_kstat k;
+  uint32_t bits;
+  int rc = los_copy_str(pathbuf, upath, sizeof(pathbuf));
+
+  if (rc < 0)
+    return rc;
+  if (mode & ~7u)
+    return -EINVAL;
+  if ((rc = vfs_resolve(dirfd, pathbuf, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &r)) < 0)
+    return rc;
+  if (!r.exists)
+    return -ENOENT;
+  vfs_stat(&r.node, &k);
+  if ((mode & 2) && !r.node.writable)
+    return -EROFS;
+  if (los_proc.uid == 0) /* root: x needs some x bit, r/w always pass */
+    return (mode & 1) && !S_ISDIR(k.mode) && !(k.mode & 0111) ? -EACCES : 0;
+  bits = k.uid == los_proc.uid ? (k.mode >> 6) & 7 : k.gid == los_proc.gid ? (k.mode >> 3) & 7 : k.mode & 7;
+  return (bits & mode) == mode ? 0 : -EACCES;
+}
+
+SYSDEF(access)
+{
+  return do_access(AT_FDCWD, a0, (uint32_t)a1, 0);
+}
+
+SYSDEF(faccessat)
+{
+  return do_access((int)a0, a1, (uint32_t)a2, 0);
+}
+
+SYSDEF(faccessat2)
+{
+  return do_access((int)a0, a1, (uint32_t)a2, (int)a3);
+}
+
+SYSDEF(getcwd)
+{
+  const char *c = vfs_cwd();
+  size_t n = strlen(c) + 1;
+  if (a1 < n)
+    return -ERANGE;
+  if (!USER_OK(a0, n, true))
+    return -EFAULT;
+  memcpy((void *)a0, c, n);
+  return (int64_t)n;
+}
+
+SYSDEF(chdir)
+{
+  int rc = los_copy_str(pathbuf, a0, sizeof(pathbuf));
+  return rc < 0 ? rc : vfs_chdir(pathbuf);
+}
+
+SYSDEF(fchdir)
+{
+  struct los_file *f = fd_get((int)a0);
+  if (f == NULL)
+    return -EBADF;
+  if (f->type != LF_DIR)
+    return -ENOTDIR;
+  return vfs_chdir(f->path);
+}
+
+SYSDEF(dup)
+{
+  struct los_file *f = fd_get((int)a0);
+  int fd;
+  if (f == NULL)
+    return -EBADF;
+  f->refs++;
+  fd = fd_install(f, false, 0);
+  if (fd < 0)
+    f->refs--;
+  return fd;
+}
+
+SYSDEF(dup2)
+{
+  if (fd_get((int)a0) == NULL)
+    return -EBADF;
+  return a0 == a1 ? (int64_t)a1 : fd_dup((int)a0, (int)a1, false);
+}
+
+SYSDEF(dup3)
+{
+  if (a0 == a1 || (a2 & ~(uint64_t)O_CLOEXEC))
+    return -EINVAL;
+  return fd_dup((int)a0, (int)a1, (a2 & O_CLOEXEC) != 0);
+}
+
+SYSDEF(fcntl)
+{
+  struct los_file *f = fd_get((int)a0);
+  int fd;
+
+  if (f == NULL)
+    return -EBADF;
+  switch (a1) {
+  case F_DUPFD:
+  case F_DUPFD_CLOEXEC_:
+    f->refs++;
+    fd = fd_install(f, a1 == F_DUPFD_CLOEXEC_, (int)a2);
+    if (fd < 0)
+      f->refs--;
+    return fd;
+  case F_GETFD: return fd_get_cloexec((int)a0) ? FD_CLOEXEC : 0;
+  case F_SETFD: fd_set_cloexec((int)a0, (a2 & FD_CLOEXEC) != 0); return 0;
+  case F_GETFL: return f->flags & ~(uint32_t)O_CLOEXEC;
+  case F_SETFL:
+    f->flags = (f->flags & ~(uint32_t)(O_APPEND | O_NONBLOCK)) | (a2 & (O_APPEND | O_NONBLOCK));
+    return 0;
+  case F_GETLK:
+  case F_SETLK:
+  case F_SETLKW: return 0;
+  default: return -EINVAL;
+  }
+}
+
+SYSDEF(ioctl)
+{
+  struct los_file *f = fd_get((int)a0);
+  if (f == NULL)
+    return -EBADF;
+  if (a1 == FIONREAD_ && f->type == LF_REG) {
+    struct los_kstat k;
+    if (!USER_OK(a2, sizeof(int), true))
+      return -EFAULT;
+    vfs_stat(&f->vn, &k);
+    *(int *)a2 = (int)(k.size > f->pos ? k.size - f->pos : 0);
+    return 0;
+  }
+  (void)TCGETS_;
+  (void)TIOCGWINSZ_;
+  return -ENOTTY;
+}
+
+static int64_t with_path(uint64_t upath, int (*fn)(int, const char *, uint32_t), int dirfd,
+                         uint32_t arg)
+{
+  int rc = los_copy_str(pathbuf, upath, sizeof(pathbuf));
+  return rc < 0 ? rc : fn(dirfd, pathbuf, arg);
+}
+
+static int do_mkdir(int dirfd, const char *path, uint32_t mode)
+{
+  return vfs_mkdir(dirfd, path, mode);
+}
+
+static int do_unlink(int dirfd, const char *path, uint32_t flags)
+{
+  if (flags & ~(uint32_t)AT_REMOVEDIR)
+    return -EINVAL;
+  return vfs_unlink(dirfd, path, (flags & AT_REMOVEDIR) != 0);
+}
+
+SYSDEF(mkdir)
+{
+  return with_path(a0, do_mkdir, AT_FDCWD, (uint32_t)a1);
+}
+
+SYSDEF(mkdirat)
+{
+  return with_path(a1, do_mkdir, (int)a0, (uint32_t)a2);
+}
+
+SYSDEF(unlink)
+{
+  return with_path(a0, do_unlink, AT_FDCWD, 0);
+}
+
+SYSDEF(unlinkat)
+{
+  return with_path(a1, do_unlink, (int)a0, (uint32_t)a2);
+}
+
+SYSDEF(rmdir)
+{
+  return with_path(a0, do_unlink, AT_FDCWD, AT_REMOVEDIR);
+}
+
+static int64_t do_rename(int odir, uint64_t op, int ndir, uint64_t np)
+{
+  int rc = los_copy_str(pathbuf, op, sizeof(pathbuf));
+  if (rc < 0 || (rc = los_copy_str(pathbuf2, np, sizeof(pathbuf2))) < 0)
+    return rc;
+  return vfs_rename(odir, pathbuf, ndir, pathbuf2);
+}
+
+SYSDEF(rename)
+{
+  return do_rename(AT_FDCWD, a0, AT_FDCWD, a1);
+}
+
+SYSDEF(renameat)
+{
+  return do_rename((int)a0, a1, (int)a2, a3);
+}
+
+SYSDEF(renameat2)
+{
+  if (a4 != 0)
+    return -EINVAL;
+  return do_rename((int)a0, a1, (int)a2, a3);
+}
+
+static int64_t do_symlink(uint64_t target, int dirfd, uint64_t upath)
+{
+  int rc = los_copy_str(pathbuf2, target, sizeof(pathbuf2));
+  if (rc < 0 || (rc = los_copy_str(pathbuf, upath, sizeof(pathbuf))) < 0)
+    return rc;
+  return vfs_symlink(pathbuf2, dirfd, pathbuf);
+}
+
+SYSDEF(symlink)
+{
+  return do_symlink(a0, AT_FDCWD, a1);
+}
+
+SYSDEF(symlinkat)
+{
+  return do_symlink(a0, (int)a1, a2);
+}
+
+SYSDEF(ftruncate)
+{
+  struct los_file *f = fd_get((int)a0);
+  if (f == NULL)
+    return -EBADF;
+  if ((f->flags & O_ACCMODE) == O_RDONLY)
+    return -EINVAL;
+  return vfs_truncate(f, a1);
+}
+
+SYSDEF(truncate)
+{
+  struct los_file *f;
+  int rc = los_copy_str(pathbuf, a0, sizeof(pathbuf));
+  if (rc < 0 || (rc = vfs_open(AT_FDCWD, pathbuf, O_WRONLY, 0, &f)) < 0)
+    return rc;
+  rc = vfs_truncate(f, a1);
+  file_put(f);
+  return rc;
+}
+
+SYSDEF(fsync)
+{
+  return fd_get((int)a0) ? 0 : -EBADF;
+}
+
+SYSDEF(fdatasync)
+{
+  return fd_get((int)a0) ? 0 : -EBADF;
+}
+
+static int64_t chmod_at(int dirfd, uint64_t upath, uint32_t mode, int flags)
+{
+  static struct vres r;
+  int rc = los_copy_str(pathbuf, upath, sizeof(pathbuf));
+  if (rc < 0 || (rc = vfs_resolve(dirfd, pathbuf, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW | VFS_UPPER, &r)) < 0)
+    return rc;
+  return r.exists ? vfs_chmod(&r, mode) : -ENOENT;
+}
+
+SYSDEF(chmod)
+{
+  return chmod_at(AT_FDCWD, a0, (uint32_t)a1, 0);
+}
+
+SYSDEF(fchmodat)
+{
+  return chmod_at((int)a0, a1, (uint32_t)a2, 0);
+}
+
+SYSDEF(fchmod)
+{
+  struct los_file *f = fd_get((int)a0);
+  if (f == NULL)
+    return -EBADF;
+  if (f->vn.up == NULL)
+    return f->vn.writable ? -EOPNOTSUPP : -EROFS;
+  f->vn.up->mode = (f->vn.up->mode & S_IFMT) | ((uint32_t)a1 & 07777);
+  return 0;
+}
+
+SYSDEF(umask)
+{
+  uint32_t old = los_proc.umask;
+  los_proc.umask = (uint32_t)a0 & 0777;
+  return old;
+}
+
+struct statfs_ {
+  int64_t f_type, f_bsize;
+  uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+  int32_t f_fsid[2];
+  int64_t f_namelen, f_frsize, f_flags, f_spare[4];
+};
+
+static int64_t statfs_out(uint64_t ubuf)
+{
+  struct statfs_ *s = (struct statfs_ *)ubuf;
+  if (!USER_OK(ubuf, sizeof(*s), true))
+    return -EFAULT;
+  memset(s, 0, sizeof(*s));
+  s->f_type = 0xE0F5E1E2; /* EROFS */
+  s->f_bsize = s->f_frsize = 4096;
+  s->f_blocks = los_image.size / 4096;
+  s->f_files = los_image.inos;
+  s->f_namelen = 255;
+  s->f_flags = los_proc.readonly_root ? 1 : 0;
+  return 0;
+}
+
+SYSDEF(statfs)
+{
+  static struct vres r;
+  int rc = los_copy_str(pathbuf, a0, sizeof(pathbuf));
+  if (rc < 0 || (rc = vfs_resolve(AT_FDCWD, pathbuf, VFS_FOLLOW, &r)) < 0)
+    return rc;
+  return r.exists ? statfs_out(a1) : -ENOENT;
+}
+
+SYSDEF(fstatfs)
+{
+  return fd_get((int)a0) ? statfs_out(a1) : -EBADF;
+}
+
+SYSDEF(sendfile)
+{
+  static char bounce[65536];
+  struct los_file *in = fd_get((int)a1), *out = fd_get((int)a0);
+  int64_t *offp = (int64_t *)a2, total = 0;
+  uint64_t count = a3;
+
+  if (in == NULL || out == NULL)
+    return -EBADF;
+  if (offp && !USER_OK(a2, 8, true))
+    return -EFAULT;
+  while (count > 0) {
+    uint64_t chunk = LOS_MIN(count, sizeof(bounce));
+    int64_t n = file_read(in, bounce, chunk, offp ? *offp : -1);
+    if (n <= 0)
+      return total ? total : n;
+    int64_t w = file_write(out, bounce, (uint64_t)n, -1);
+    if (w < 0)
+      return total ? total : w;
+    if (offp)
+      *offp += w;
+    total += w;
+    count -= (uint64_t)w;
+    if (w < n)
+      break;
+  }
+  return total;
+}

@@ -1,0 +1,120 @@
+/* Memory syscalls over the LibOS address-space table (mm.c). */
+#include <linux/mman.h>
+
+#include "syscall.h"
+#include "vfs.h"
+
+#define MREMAP_MAYMOVE_ 1
+#define MREMAP_FIXED_ 2
+
+SYSDEF(brk)
+{
+  return (int64_t)los_brk(a0);
+}
+
+static uint32_t prot_bits(uint64_t prot)
+{
+  return (uint32_t)(prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+}
+
+/* Private file mappings are copies of the file's bytes. */
+static int64_t fill_from_file(uint64_t addr, uint64_t len, int fd, uint64_t off)
+{
+  struct los_file *f = fd_get(fd);
+  int64_t n;
+
+  if (f == NULL)
+    return -EBADF;
+  if (f->type != LF_REG)
+    return -ENODEV;
+  n = vfs_read(f, (void *)addr, len, off);
+  return n < 0 ? n : 0;
+}
+
+SYSDEF(mmap)
+{
+  uint64_t addr = a0, len = LOS_ALIGN_UP(a1, LOS_PAGE), flags = a3, off = a5;
+  uint32_t prot = prot_bits(a2);
+  int64_t rc;
+
+  if (a1 == 0 || len < a1 || (off & (LOS_PAGE - 1)))
+    return -EINVAL;
+  if ((flags & MAP_TYPE) == MAP_SHARED && !(flags & MAP_ANONYMOUS))
+    return -ENODEV;
+  if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    if (addr & (LOS_PAGE - 1))
+      return -EINVAL;
+    rc = los_mm_alloc_fixed(addr, len, prot, VMA_APP, !(flags & MAP_FIXED_NOREPLACE));
+    if (rc < 0)
+      return rc == -EEXIST ? -EEXIST : -ENOMEM;
+  } else if (addr != 0 && (addr & (LOS_PAGE - 1)) == 0 &&
+             los_mm_alloc_fixed(addr, len, prot, VMA_APP, false) == 0) {
+    /* the hint was free */
+  } else {
+    addr = los_mm_alloc(len, prot, VMA_APP);
+    if (addr == 0)
+      return -ENOMEM;
+  }
+  if (!(flags & MAP_ANONYMOUS) && (rc = fill_from_file(addr, a1, (int)a4, off)) < 0) {
+    los_mm_free(addr, len);
+    return rc;
+  }
+  return (int64_t)addr;
+}
+
+SYSDEF(munmap)
+{
+  if ((a0 & (LOS_PAGE - 1)) || a1 == 0)
+    return -EINVAL;
+  return los_mm_free(a0, a1);
+}
+
+SYSDEF(mprotect)
+{
+  if (a0 & (LOS_PAGE - 1))
+    return -EINVAL;
+  if (a1 == 0)
+    return 0;
+  return los_mm_protect(a0, a1, prot_bits(a2));
+}
+
+SYSDEF(mremap)
+{
+  uint64_t old = a0, olen = LOS_ALIGN_UP(a1, LOS_PAGE), nlen = LOS_ALIGN_UP(a2, LOS_PAGE);
+  uint64_t naddr;
+
+  if ((old & (LOS_PAGE - 1)) || nlen == 0 || (a3 & MREMAP_FIXED_) ||
+      (a3 & ~(uint64_t)(MREMAP_MAYMOVE_ | MREMAP_FIXED_)))
+    return -EINVAL;
+  if (!USER_OK(old, olen, false))
+    return -EFAULT;
+  if (nlen <= olen) {
+    if (nlen < olen)
+      los_mm_free(old + nlen, olen - nlen);
+    return (int64_t)old;
+  }
+  if (los_mm_alloc_fixed(old + olen, nlen - olen, LOS_PROT_READ | LOS_PROT_WRITE, VMA_APP,
+                         false) == 0)
+    return (int64_t)old; /* grown in place */
+  if (!(a3 & MREMAP_MAYMOVE_))
+    return -ENOMEM;
+  naddr = los_mm_alloc(nlen, LOS_PROT_READ | LOS_PROT_WRITE, VMA_APP);
+  if (naddr == 0)
+    return -ENOMEM;
+  memcpy((void *)naddr, (const void *)old, olen);
+  los_mm_free(old, olen);
+  return (int64_t)naddr;
+}
+
+SYSDEF(madvise)
+{
+  if (a0 & (LOS_PAGE - 1))
+    return -EINVAL;
+  if (a2 == MADV_DONTNEED || a2 == MADV_FREE) {
+    uint64_t len = LOS_ALIGN_UP(a1, LOS_PAGE);
+    if (!USER_OK(a0, len, true))
+      return -ENOMEM;
+    los_discard(a0, len);
+  }
+  return 0;
+}

@@ -1,0 +1,421 @@
+/* Process, identity, limits and signal bookkeeping syscalls. */
+#include "syscall.h"
+#include "vfs.h"
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define SIG_DFL_ 0
+#define SIG_IGN_ 1
+#define NSIG_ 64
+
+struct los_proc los_proc;
+static uint64_t robust_list, sigmask;
+static uint64_t sig_act[NSIG_ + 1][4]; /* handler, flags, restorer, mask */
+
+SYSDEF(exit)
+{
+  los_exit((int)(a0 & 0xff), 0);
+}
+
+SYSDEF(exit_group)
+{
+  los_exit((int)(a0 & 0xff), 0);
+}
+
+SYSDEF(getpid)
+{
+  return 1;
+}
+
+SYSDEF(getppid)
+{
+  return 0;
+}
+
+SYSDEF(gettid)
+{
+  return 1;
+}
+
+SYSDEF(getuid)
+{
+  return los_proc.uid;
+}
+
+SYSDEF(geteuid)
+{
+  return los_proc.uid;
+}
+
+SYSDEF(getgid)
+{
+  return los_proc.gid;
+}
+
+SYSDEF(getegid)
+{
+  return los_proc.gid;
+}
+
+SYSDEF(getgroups)
+{
+  if ((int)a0 < 0)
+    return -EINVAL;
+  if (a0 == 0)
+    return los_proc.ngroups;
+  if (a0 < los_proc.ngroups)
+    return -EINVAL;
+  if (!USER_OK(a1, los_proc.ngroups * 4ULL, true))
+    return -EFAULT;
+  memcpy((void *)a1, los_proc.groups, los_proc.ngroups * 4ULL);
+  return los_proc.ngroups;
+}
+
+static int64_t put3(uint64_t a, uint64_t b, uint64_t c, uint32_t v)
+{
+  if (!USER_OK(a, 4, true) || !USER_OK(b, 4, true) || !USER_OK(c, 4, true))
+    return -EFAULT;
+  *(uint32_t *)a = *(uint32_t *)b = *(uint32_t *)c = v;
+  return 0;
+}
+
+SYSDEF(getresuid)
+{
+  return put3(a0, a1, a2, los_proc.uid);
+}
+
+SYSDEF(getresgid)
+{
+  return put3(a0, a1, a2, los_proc.gid);
+}
+
+SYSDEF(setuid)
+{
+  return (uint32_t)a0 == los_proc.uid ? 0 : -EPERM;
+}
+
+SYSDEF(setgid)
+{
+  return (uint32_t)a0 == los_proc.gid ? 0 : -EPERM;
+}
+
+SYSDEF(getpgrp)
+{
+  return 1;
+}
+
+SYSDEF(getpgid)
+{
+  return a0 == 0 || a0 == 1 ? 1 : -ESRCH;
+}
+
+SYSDEF(setpgid)
+{
+  return (a0 == 0 || a0 == 1) && (a1 == 0 || a1 == 1) ? 0 : -ESRCH;
+}
+
+SYSDEF(getsid)
+{
+  return a0 == 0 || a0 == 1 ? 1 : -ESRCH;
+}
+
+SYSDEF(setsid)
+{
+  return -EPERM; /* already a process group leader, as Linux says */
+}
+
+SYSDEF(arch_prctl)
+{
+  switch (a0) {
+  case ARCH_SET_FS:
+    __asm__ volatile("wrfsbase %0" : : "r"(a1));
+    return 0;
+  case ARCH_SET_GS:
+    __asm__ volatile("wrgsbase %0" : : "r"(a1));
+    return 0;
+  case ARCH_GET_FS:
+  case ARCH_GET_GS: {
+    uint64_t v;
+    if (!USER_OK(a1, 8, true))
+      return -EFAULT;
+    if (a0 == ARCH_GET_FS)
+      __asm__ volatile("rdfsbase %0" : "=r"(v));
+    else
+      __asm__ volatile("rdgsbase %0" : "=r"(v));
+    *(uint64_t *)a1 = v;
+    return 0;
+  }
+  default:
+    return -EINVAL;
+  }
+}
+
+SYSDEF(set_tid_address)
+{
+  return 1;
+}
+
+SYSDEF(set_robust_list)
+{
+  if (a1 != 24)
+    return -EINVAL;
+  robust_list = a0;
+  return 0;
+}
+
+SYSDEF(rseq)
+{
+  return -ENOSYS;
+}
+
+struct rlimit_ {
+  uint64_t cur, max;
+};
+
+static int64_t do_prlimit(uint64_t res, const struct rlimit_ *nw, struct rlimit_ *old)
+{
+  if (res >= LOS_ARRAY_SIZE(los_proc.rlim_cur))
+    return -EINVAL;
+  if (old != NULL) {
+    old->cur = los_proc.rlim_cur[res];
+    old->max = los_proc.rlim_max[res];
+  }
+  if (nw != NULL) {
+    if (nw->cur > nw->max)
+      return -EINVAL;
+    if (nw->max > los_proc.rlim_max[res] && los_proc.uid != 0)
+      return -EPERM;
+    los_proc.rlim_cur[res] = nw->cur;
+    los_proc.rlim_max[res] = nw->max;
+  }
+  return 0;
+}
+
+SYSDEF(prlimit64)
+{
+  if (a0 != 0 && a0 != 1)
+    return -ESRCH;
+  if ((a2 && !USER_OK(a2, 16, false)) || (a3 && !USER_OK(a3, 16, true)))
+    return -EFAULT;
+  return do_prlimit(a1, (const struct rlimit_ *)a2, (struct rlimit_ *)a3);
+}
+
+SYSDEF(getrlimit)
+{
+  if (!USER_OK(a1, 16, true))
+    return -EFAULT;
+  return do_prlimit(a0, NULL, (struct rlimit_ *)a1);
+}
+
+SYSDEF(setrlimit)
+{
+  if (!USER_OK(a1, 16, false))
+    return -EFAULT;
+  return do_prlimit(a0, (const struct rlimit_ *)a1, NULL);
+}
+
+struct utsname_ {
+  char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+SYSDEF(uname)
+{
+  struct utsname_ *u = (struct utsname_ *)a0;
+  if (!USER_OK(a0, sizeof(*u), true))
+    return -EFAULT;
+  memset(u, 0, sizeof(*u));
+  memcpy(u->sysname, "Linux", 6);
+  los_snprintf(u->nodename, sizeof(u->nodename), "%s", los_proc.hostname);
+  memcpy(u->release, "6.1.0-hacher", 13);
+  memcpy(u->version, "#1 SMP hacher trustlet", 23);
+  memcpy(u->machine, "x86_64", 7);
+  los_snprintf(u->domainname, sizeof(u->domainname), "%s", los_proc.domainname);
+  return 0;
+}
+
+struct sysinfo_ {
+  int64_t uptime;
+  uint64_t loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+  uint16_t procs, pad;
+  uint64_t totalhigh, freehigh;
+  uint32_t mem_unit;
+  char f[4];
+};
+
+SYSDEF(sysinfo)
+{
+  struct sysinfo_ *s = (struct sysinfo_ *)a0;
+  if (!USER_OK(a0, sizeof(*s), true))
+    return -EFAULT;
+  memset(s, 0, sizeof(*s));
+  s->uptime = (int64_t)(los_time_monotonic_ns() / 1000000000ULL);
+  s->totalram = los_shared->boot.ram_size;
+  s->freeram = los_shared->boot.ram_size / 2;
+  s->procs = 1;
+  s->mem_unit = 1;
+  return 0;
+}
+
+SYSDEF(rt_sigaction)
+{
+  int sig = (int)a0;
+  if (sig < 1 || sig > NSIG_ || sig == 9 || sig == 19 || a3 != 8)
+    return -EINVAL;
+  if (a2 != 0) {
+    if (!USER_OK(a2, 32, true))
+      return -EFAULT;
+    memcpy((void *)a2, sig_act[sig], 32);
+  }
+  if (a1 != 0) {
+    if (!USER_OK(a1, 32, false))
+      return -EFAULT;
+    memcpy(sig_act[sig], (const void *)a1, 32);
+    los_proc.sig_handlers[sig] = sig_act[sig][0] == SIG_DFL_ ? 0 : sig_act[sig][0] == SIG_IGN_ ? 1 : 2;
+  }
+  return 0;
+}
+
+SYSDEF(rt_sigprocmask)
+{
+  uint64_t set;
+  if (a3 != 8)
+    return -EINVAL;
+  if (a2 != 0) {
+    if (!USER_OK(a2, 8, true))
+      return -EFAULT;
+    *(uint64_t *)a2 = sigmask;
+  }
+  if (a1 == 0)
+    return 0;
+  if (!USER_OK(a1, 8, false))
+    return -EFAULT;
+  set = *(const uint64_t *)a1 & ~((1ULL << 8) | (1ULL << 18)); /* never KILL/STOP */
+  switch (a0) {
+  case 0: sigmask |= set; break;
+  case 1: sigmask &= ~set; break;
+  case 2: sigmask = set; break;
+  default: return -EINVAL;
+  }
+  return 0;
+}
+
+SYSDEF(sigaltstack)
+{
+  if (a1 != 0) {
+    if (!USER_OK(a1, 24, true))
+      return -EFAULT;
+    memset((void *)a1, 0, 24);
+    *(int32_t *)(a1 + 8) = 2; /* SS_DISABLE */
+  }
+  return 0;
+}
+
+/* Default action of sig when it reaches the function. */
+static int64_t deliver_self(int sig)
+{
+  static const uint64_t ignored = (1ULL << 17) | (1ULL << 18) | (1ULL << 23) | (1ULL << 28);
+  if (sig == 0)
+    return 0;
+  if (sig < 1 || sig > NSIG_)
+    return -EINVAL;
+  if (sig != 9 && (los_proc.sig_handlers[sig] != 0 || (ignored >> sig) & 1))
+    return 0; /* ignored, or a handler (delivery comes with signal support) */
+  los_exit(0, sig);
+}
+
+SYSDEF(kill)
+{
+  if ((int64_t)a0 != 1 && (int64_t)a0 != 0 && (int64_t)a0 != -1)
+    return -ESRCH;
+  return deliver_self((int)a1);
+}
+
+SYSDEF(tgkill)
+{
+  if (a0 != 1 || a1 != 1)
+    return -ESRCH;
+  return deliver_self((int)a2);
+}
+
+SYSDEF(tkill)
+{
+  if (a0 != 1)
+    return -ESRCH;
+  return deliver_self((int)a1);
+}
+
+SYSDEF(sched_getaffinity)
+{
+  if (a1 < 8)
+    return -EINVAL;
+  if (!USER_OK(a2, a1, true))
+    return -EFAULT;
+  memset((void *)a2, 0, a1);
+  *(uint8_t *)a2 = 1;
+  return 8;
+}
+
+SYSDEF(sched_yield)
+{
+  return 0;
+}
+
+SYSDEF(getrusage)
+{
+  uint64_t ns = los_time_monotonic_ns() - los_shared->clock.monotonic_ns;
+  if (!USER_OK(a1, 144, true))
+    return -EFAULT;
+  memset((void *)a1, 0, 144);
+  ((int64_t *)a1)[0] = (int64_t)(ns / 1000000000ULL);
+  ((int64_t *)a1)[1] = (int64_t)(ns % 1000000000ULL / 1000);
+  return 0;
+}
+
+#define PR_SET_PDEATHSIG_ 1
+#define PR_GET_PDEATHSIG_ 2
+#define PR_GET_DUMPABLE_ 3
+#define PR_SET_DUMPABLE_ 4
+#define PR_SET_NAME_ 15
+#define PR_GET_NAME_ 16
+#define PR_SET_NO_NEW_PRIVS_ 38
+#define PR_GET_NO_NEW_PRIVS_ 39
+
+static char comm[16] = "app";
+
+SYSDEF(prctl)
+{
+  switch (a0) {
+  case PR_SET_NAME_: {
+    char name[16];
+    int rc = los_copy_str(name, a1, sizeof(name));
+    if (rc == -EFAULT)
+      return rc;
+    name[15] = '\0';
+    memcpy(comm, name, sizeof(comm));
+    return 0;
+  }
+  case PR_GET_NAME_:
+    if (!USER_OK(a1, sizeof(comm), true))
+      return -EFAULT;
+    memcpy((void *)a1, comm, sizeof(comm));
+    return 0;
+  case PR_SET_PDEATHSIG_:
+  case PR_SET_DUMPABLE_:
+    return 0;
+  case PR_GET_PDEATHSIG_:
+    if (!USER_OK(a1, 4, true))
+      return -EFAULT;
+    *(int *)a1 = 0;
+    return 0;
+  case PR_GET_DUMPABLE_:
+    return 1;
+  case PR_SET_NO_NEW_PRIVS_:
+    return a1 == 1 ? 0 : -EINVAL;
+  case PR_GET_NO_NEW_PRIVS_:
+    return 1; /* privileges never change inside a trustlet */
+  default:
+    return -EINVAL;
+  }
+}

@@ -1,0 +1,49 @@
+/* Syscall dispatch: the table is built from syscalls.def; anything else gets
+ * ENOSYS and one log line per syscall number. */
+#include <asm/unistd_64.h>
+
+#include "syscall.h"
+
+#define NR_MAX 512
+
+typedef int64_t (*los_sys_fn)(SYSARGS);
+
+static const los_sys_fn table[NR_MAX] = {
+#define SYSCALL(name, status, note) [__NR_##name] = los_sys_##name,
+#include "syscalls.def"
+#undef SYSCALL
+};
+
+/* Every Linux x86-64 syscall name, generated from <asm/unistd_64.h>. */
+static const char *const names[NR_MAX] = {
+#include "syscall_names.h"
+};
+
+static uint8_t reported[NR_MAX / 8];
+
+static int64_t unsupported(uint64_t nr)
+{
+  if (nr < NR_MAX && !(reported[nr / 8] & (1u << (nr % 8)))) {
+    reported[nr / 8] |= (uint8_t)(1u << (nr % 8));
+    los_log("unsupported syscall '%s' (%u)", names[nr] ? names[nr] : "?", (unsigned)nr);
+  } else if (nr >= NR_MAX && !(reported[0] & 1)) {
+    reported[0] |= 1;
+    los_log("unsupported syscall number %u", (unsigned)nr);
+  }
+  return -ENOSYS;
+}
+
+void los_syscall(struct los_regs *r)
+{
+  uint64_t nr = r->rax;
+  int64_t ret;
+
+  if (nr < NR_MAX && table[nr] != NULL)
+    ret = table[nr](r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
+  else
+    ret = unsupported(nr);
+  if (los_proc.trace)
+    los_log("trace: %s(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld", nr < NR_MAX && names[nr] ? names[nr] : "?",
+            r->rdi, r->rsi, r->rdx, r->r10, ret);
+  r->rax = (uint64_t)ret;
+}

@@ -1,0 +1,24 @@
+/* The syscall table: entries are data (syscalls.def), so the dispatcher, the
+ * "unsupported" log and docs/syscalls.md come from one list. */
+#ifndef LOS_SYSCALL_H
+#define LOS_SYSCALL_H
+
+#include "los.h"
+
+#define SYSARGS uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5
+#define SYSDEF(name) int64_t los_sys_##name(SYSARGS)
+
+#define SYSCALL(name, status, note) SYSDEF(name);
+#include "syscalls.def"
+#undef SYSCALL
+
+/* Saved application registers, in the order entry_x86_64.S pushes them. */
+struct los_regs {
+  uint64_t r15, r14, r13, r12, r10, r9, r8, rbp, rdi, rsi, rdx, rbx, rax, pad, r11, rcx;
+};
+
+/* Copy a NUL-terminated string from the application; -EFAULT/-ENAMETOOLONG. */
+int los_copy_str(char *dst, uint64_t src, size_t size);
+#define USER_OK(p, len, w) los_user_ok((const void *)(p), (uint64_t)(len), (w))
+
+#endif

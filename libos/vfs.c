@@ -1,0 +1,797 @@
+/* Path resolution over the merged view, and the operations on it. */
+#include <linux/fcntl.h>
+#include <linux/stat.h>
+
+#include "memfs.h"
+#include "vfs.h"
+
+#define MAX_DEPTH 128
+#define MAX_SYMLINKS 40
+
+struct erofs_fs los_image;
+static struct mnode *upper_root;
+static bool root_writable;
+static char cwd[LOS_PATH_MAX] = "/";
+
+void los_vfs_init(const void *image, uint64_t size, bool readonly_root)
+{
+  struct mnode *tmp;
+
+  if (erofs_mount(&los_image, image, size) < 0)
+    los_abort(1, "rootfs image: not a valid EROFS image");
+  root_writable = !readonly_root;
+  upper_root = mnode_new(S_IFDIR | 0755);
+  upper_root->refs = 1;
+  tmp = mnode_new(S_IFDIR | 01777);
+  tmp->uid = tmp->gid = 0;
+  tmp->opaque = tmp->mount = true;
+  if (upper_root == NULL || tmp == NULL || mnode_link(upper_root, "tmp", tmp) < 0)
+    los_panic("cannot create /tmp");
+}
+
+static struct vnode root_vnode(void)
+{
+  return (struct vnode){upper_root, los_image.root_nid, root_writable};
+}
+
+static bool vn_is_dir(const struct vnode *vn)
+{
+  struct erofs_inode ino;
+  if (vn->up != NULL)
+    return S_ISDIR(vn->up->mode);
+  return erofs_iget(&los_image, vn->low, &ino) == 0 && S_ISDIR(ino.mode);
+}
+
+static uint32_t vn_mode(const struct vnode *vn)
+{
+  struct erofs_inode ino;
+  if (vn->up != NULL)
+    return vn->up->mode;
+  return erofs_iget(&los_image, vn->low, &ino) == 0 ? ino.mode : 0;
+}
+
+/* Lower directory entry `name` of lower dir nid, if it exists. */
+static uint64_t lower_lookup(uint64_t dir, const char *name, size_t len)
+{
+  struct erofs_inode ino;
+  uint64_t nid;
+
+  if (dir == LOS_NO_NID || erofs_iget(&los_image, dir, &ino) < 0 || !S_ISDIR(ino.mode))
+    return LOS_NO_NID;
+  return erofs_lookup(&los_image, &ino, name, len, &nid) == 0 ? nid : LOS_NO_NID;
+}
+
+static int lookup(const struct vnode *d, const char *name, size_t len, struct vnode *out)
+{
+  struct mdirent *e = d->up ? mnode_find(d->up, name, len) : NULL;
+
+  out->writable = d->writable;
+  out->up = NULL;
+  out->low = LOS_NO_NID;
+  if (e != NULL) {
+    if (e->node->whiteout)
+      return -ENOENT;
+    out->up = e->node;
+    if (e->node->mount)
+      out->writable = true;
+    if (S_ISDIR(e->node->mode) && !e->node->opaque) {
+      out->low = lower_lookup(d->low, name, len);
+      if (out->low != LOS_NO_NID && !vn_is_dir(&(struct vnode){NULL, out->low, false}))
+        out->low = LOS_NO_NID;
+    }
+    return 0;
+  }
+  if (d->up != NULL && d->up->opaque)
+    return -ENOENT;
+  out->low = lower_lookup(d->low, name, len);
+  return out->low == LOS_NO_NID ? -ENOENT : 0;
+}
+
+/* Give a directory an upper node (copy-up of a lower directory). */
+static int copy_up_dir(struct vnode *parent, const char *name, struct vnode *d)
+{
+  struct erofs_inode ino;
+  struct mnode *n;
+
+  if (d->up != NULL)
+    return 0;
+  if (parent->up == NULL || erofs_iget(&los_image, d->low, &ino) < 0)
+    return -EIO;
+  n = mnode_new(ino.mode);
+  if (n == NULL)
+    return -ENOMEM;
+  n->uid = ino.uid;
+  n->gid = ino.gid;
+  n->mtime.sec = (int64_t)ino.mtime;
+  n->mtime.nsec = ino.mtime_nsec;
+  if (mnode_link(parent->up, name, n) < 0)
+    return -ENOMEM;
+  d->up = n;
+  return 0;
+}
+
+int vfs_readlink(const struct vnode *vn, char *buf, uint64_t size)
+{
+  struct erofs_inode ino;
+  int64_t n;
+
+  if (vn->up != NULL) {
+    if (!S_ISLNK(vn->up->mode))
+      return -EINVAL;
+    n = (int64_t)LOS_MIN(size, vn->up->size);
+    memcpy(buf, vn->up->data, (size_t)n);
+    return (int)n;
+  }
+  if (erofs_iget(&los_image, vn->low, &ino) < 0)
+    return -EIO;
+  if (!S_ISLNK(ino.mode))
+    return -EINVAL;
+  n = erofs_read(&los_image, &ino, 0, buf, size);
+  return n < 0 ? -EIO : (int)n;
+}
+
+struct walk {
+  struct vnode stack[MAX_DEPTH];
+  char names[MAX_DEPTH][256];
+  int depth; /* stack[0] is the root */
+};
+
+static void walk_path(const struct walk *w, char *out)
+{
+  size_t len = 0;
+  out[0] = '/';
+  out[1] = '\0';
+  for (int i = 1; i <= w->depth; i++) {
+    size_t n = strlen(w->names[i]);
+    if (len + 1 + n + 1 > LOS_PATH_MAX)
+      break;
+    out[len++] = '/';
+    memcpy(out + len, w->names[i], n + 1);
+    len += n;
+  }
+  if (len == 0)
+    out[1] = '\0';
+}
+
+/* Splice a symlink target in front of the remaining path in buf. */
+static int splice_link(struct walk *w, const struct vnode *link, char *buf, const char *rest)
+{
+  char target[LOS_PATH_MAX];
+  int n = vfs_readlink(link, target, sizeof(target) - 1);
+  size_t rlen = strlen(rest);
+
+  if (n < 0)
+    return n;
+  if (n == 0)
+    return -ENOENT;
+  if ((size_t)n + 1 + rlen + 1 > LOS_PATH_MAX)
+    return -ENAMETOOLONG;
+  target[n] = '\0';
+  if (target[0] == '/')
+    w->depth = 0;
+  memmove(buf + n + 1, rest, rlen + 1);
+  memcpy(buf, target, (size_t)n);
+  buf[n] = '/';
+  return 0;
+}
+
+static int base_walk(int dirfd, const char *path, struct walk *w, char *buf)
+{
+  const char *base = NULL;
+
+  if (path[0] != '/') {
+    if (dirfd == AT_FDCWD) {
+      base = cwd;
+    } else {
+      struct los_file *f = fd_get(dirfd);
+      if (f == NULL)
+        return -EBADF;
+      if (f->type != LF_DIR)
+        return -ENOTDIR;
+      base = f->path;
+    }
+  }
+  if ((base ? strlen(base) : 0) + strlen(path) + 2 > LOS_PATH_MAX)
+    return -ENAMETOOLONG;
+  los_snprintf(buf, LOS_PATH_MAX, "%s/%s", base ? base : "", path);
+  w->depth = 0;
+  w->stack[0] = root_vnode();
+  return 0;
+}
+
+int vfs_resolve(int dirfd, const char *path, unsigned flags, struct vres *res)
+{
+  static struct walk w;
+  static char buf[LOS_PATH_MAX];
+  int links = 0, rc;
+  char *p;
+
+  if (path[0] == '\0')
+    return -ENOENT;
+  if ((rc = base_walk(dirfd, path, &w, buf)) < 0)
+    return rc;
+  res->exists = true;
+  for (p = buf;;) {
+    while (*p == '/')
+      p++;
+    if (*p == '\0')
+      break;
+    char *end = strchr(p, '/');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    const char *rest = end ? end : "";
+    bool last = true;
+    for (const char *q = rest; *q; q++)
+      if (*q != '/')
+        last = false;
+    struct vnode *cur = &w.stack[w.depth], child;
+    if (len >= 256)
+      return -ENAMETOOLONG;
+    if (!vn_is_dir(cur))
+      return -ENOTDIR;
+    if (len == 1 && p[0] == '.') {
+      p += len;
+      continue;
+    }
+    if (len == 2 && p[0] == '.' && p[1] == '.') {
+      if (w.depth > 0)
+        w.depth--;
+      p += len;
+      continue;
+    }
+    rc = lookup(cur, p, len, &child);
+    if (rc == -ENOENT && last) {
+      memcpy(res->name, p, len);
+      res->name[len] = '\0';
+      res->exists = false;
+      res->parent = *cur;
+      walk_path(&w, res->path);
+      size_t plen = strlen(res->path);
+      if (plen + len + 2 <= LOS_PATH_MAX)
+        los_snprintf(res->path + plen, LOS_PATH_MAX - plen, "%s%s", plen > 1 ? "/" : "", res->name);
+      return 0;
+    }
+    if (rc < 0)
+      return rc;
+    if (S_ISLNK(vn_mode(&child)) && (!last || (flags & VFS_FOLLOW))) {
+      if (++links > MAX_SYMLINKS)
+        return -ELOOP;
+      char restbuf[LOS_PATH_MAX];
+      memcpy(restbuf, rest, strlen(rest) + 1);
+      if ((rc = splice_link(&w, &child, buf, restbuf)) < 0)
+        return rc;
+      p = buf;
+      continue;
+    }
+    if (w.depth + 1 >= MAX_DEPTH)
+      return -ENAMETOOLONG;
+    memcpy(w.names[w.depth + 1], p, len);
+    w.names[w.depth + 1][len] = '\0';
+    if ((flags & VFS_UPPER) && !last && child.writable && vn_is_dir(&child) &&
+        (rc = copy_up_dir(cur, w.names[w.depth + 1], &child)) < 0)
+      return rc;
+    w.stack[++w.depth] = child;
+    p += len;
+  }
+  res->node = w.stack[w.depth];
+  res->parent = w.depth > 0 ? w.stack[w.depth - 1] : w.stack[0];
+  memcpy(res->name, w.depth > 0 ? w.names[w.depth] : "/", w.depth > 0 ? strlen(w.names[w.depth]) + 1 : 2);
+  walk_path(&w, res->path);
+  return 0;
+}
+
+int vfs_stat(const struct vnode *vn, struct los_kstat *st)
+{
+  struct erofs_inode ino;
+
+  memset(st, 0, sizeof(*st));
+  if (vn->up != NULL) {
+    struct mnode *n = vn->up;
+    st->ino = n->ino;
+    st->mode = n->mode;
+    st->uid = n->uid;
+    st->gid = n->gid;
+    st->nlink = n->nlink;
+    st->size = S_ISDIR(n->mode) ? 20ULL * (n->nents + 2) : n->size; /* as tmpfs reports */
+    st->rdev = n->rdev;
+    st->atime = n->atime;
+    st->mtime = n->mtime;
+    st->ctime = n->ctime;
+  } else {
+    if (erofs_iget(&los_image, vn->low, &ino) < 0)
+      return -EIO;
+    st->ino = ino.nid;
+    st->mode = ino.mode;
+    st->uid = ino.uid;
+    st->gid = ino.gid;
+    st->nlink = ino.nlink;
+    st->size = ino.size;
+    st->rdev = ino.rdev;
+    st->mtime.sec = st->atime.sec = st->ctime.sec = (int64_t)ino.mtime;
+    st->mtime.nsec = st->atime.nsec = st->ctime.nsec = ino.mtime_nsec;
+  }
+  /* 512-byte units of whole blocks, as erofs and tmpfs report them */
+  st->blocks = S_ISDIR(st->mode) && vn->up ? 0 : LOS_ALIGN_UP(st->size, 4096) / 512;
+  return 0;
+}
+
+/* Copy a lower regular file into the upper layer (first write). */
+static int copy_up_file(struct vres *r)
+{
+  struct erofs_inode ino;
+  struct mnode *n;
+  int64_t got;
+
+  if (r->parent.up == NULL || erofs_iget(&los_image, r->node.low, &ino) < 0)
+    return -EIO;
+  n = mnode_new(ino.mode);
+  if (n == NULL || mnode_reserve(n, ino.size) < 0)
+    return -ENOSPC;
+  got = erofs_read(&los_image, &ino, 0, n->data, ino.size);
+  if (got < 0 || (uint64_t)got != ino.size)
+    return -EIO;
+  n->size = ino.size;
+  n->uid = ino.uid;
+  n->gid = ino.gid;
+  n->mtime.sec = (int64_t)ino.mtime;
+  if (mnode_link(r->parent.up, r->name, n) < 0)
+    return -ENOMEM;
+  r->node.up = n;
+  r->node.low = LOS_NO_NID;
+  return 0;
+}
+
+static int create_node(struct vres *r, uint32_t mode, struct mnode **out)
+{
+  struct mnode *n;
+
+  if (!r->parent.writable)
+    return -EROFS;
+  if (r->parent.up == NULL)
+    return -EIO;
+  n = mnode_new(mode);
+  if (n == NULL)
+    return -ENOSPC;
+  if (mnode_link(r->parent.up, r->name, n) < 0)
+    return -ENOSPC;
+  *out = n;
+  return 0;
+}
+
+static struct los_file *file_new(const struct vres *r, int flags)
+{
+  struct los_file *f = kzalloc(sizeof(*f));
+  uint32_t mode;
+
+  if (f == NULL)
+    return NULL;
+  f->refs = 1;
+  f->flags = (uint32_t)flags;
+  f->vn = r->node;
+  f->host_fd = -1;
+  f->path = kstrdup(r->path);
+  if (r->node.up != NULL) {
+    r->node.up->refs++;
+    mode = r->node.up->mode;
+  } else {
+    erofs_iget(&los_image, r->node.low, &f->ino);
+    mode = f->ino.mode;
+  }
+  f->type = S_ISDIR(mode) ? LF_DIR : S_ISLNK(mode) ? LF_SYMLINK : LF_REG;
+  return f;
+}
+
+int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_file **out)
+{
+  static struct vres r;
+  int acc = flags & O_ACCMODE;
+  bool wr = acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC);
+  unsigned rf = ((flags & O_NOFOLLOW) ? 0 : VFS_FOLLOW) | ((wr || (flags & O_CREAT)) ? VFS_UPPER : 0);
+  int rc = vfs_resolve(dirfd, path, rf, &r);
+  struct mnode *n;
+
+  if (rc < 0)
+    return rc;
+  if (!r.exists) {
+    if (!(flags & O_CREAT))
+      return -ENOENT;
+    if ((rc = create_node(&r, S_IFREG | (mode & 07777 & ~los_proc.umask), &n)) < 0)
+      return rc;
+    r.node = (struct vnode){n, LOS_NO_NID, r.parent.writable};
+  } else if ((flags & O_CREAT) && (flags & O_EXCL)) {
+    return -EEXIST;
+  }
+  uint32_t m = vn_mode(&r.node);
+  if (S_ISLNK(m) && (flags & O_NOFOLLOW) && !(flags & O_PATH))
+    return -ELOOP;
+  if ((flags & O_DIRECTORY) && !S_ISDIR(m))
+    return -ENOTDIR;
+  if (S_ISDIR(m) && wr)
+    return -EISDIR;
+  if (wr && !(flags & O_PATH)) {
+    if (!r.node.writable)
+      return -EROFS;
+    if (r.node.up == NULL && (rc = copy_up_file(&r)) < 0)
+      return rc;
+    if ((flags & O_TRUNC) && r.node.up->size > 0) {
+      memset(r.node.up->data, 0, r.node.up->size);
+      r.node.up->size = 0;
+      mnode_touch(r.node.up);
+    }
+  }
+  *out = file_new(&r, flags);
+  return *out ? 0 : -ENOMEM;
+}
+
+int64_t vfs_read(struct los_file *f, void *buf, uint64_t len, uint64_t off)
+{
+  if (f->type == LF_DIR)
+    return -EISDIR;
+  if (f->vn.up != NULL) {
+    struct mnode *n = f->vn.up;
+    if (off >= n->size)
+      return 0;
+    len = LOS_MIN(len, n->size - off);
+    memcpy(buf, n->data + off, len);
+    return (int64_t)len;
+  }
+  int64_t got = erofs_read(&los_image, &f->ino, off, buf, len);
+  return got < 0 ? -EIO : got;
+}
+
+int64_t vfs_write(struct los_file *f, const void *buf, uint64_t len, uint64_t off)
+{
+  struct mnode *n = f->vn.up;
+
+  if (n == NULL || f->type != LF_REG)
+    return -EBADF;
+  if (off + len < off)
+    return -EFBIG;
+  if (mnode_reserve(n, off + len) < 0)
+    return -ENOSPC;
+  memcpy(n->data + off, buf, len);
+  if (off + len > n->size)
+    n->size = off + len;
+  mnode_touch(n);
+  return (int64_t)len;
+}
+
+int vfs_truncate(struct los_file *f, uint64_t len)
+{
+  struct mnode *n = f->vn.up;
+
+  if (n == NULL || f->type != LF_REG)
+    return -EINVAL;
+  if (len > n->size && mnode_reserve(n, len) < 0)
+    return -ENOSPC;
+  if (len < n->size)
+    memset(n->data + len, 0, n->size - len);
+  n->size = len;
+  mnode_touch(n);
+  return 0;
+}
+
+/* getdents64: ".", "..", upper entries, then lower entries not shadowed.
+ * f->pos encodes the phase: < 2 dots, < LOWER_BIT upper index + 2, else lower. */
+#define LOWER_BIT (1ULL << 62)
+
+struct linux_dirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  uint16_t d_reclen;
+  uint8_t d_type;
+  char d_name[];
+};
+
+static int put_dirent(void *buf, uint64_t size, uint64_t *used, uint64_t ino, uint64_t next,
+                      uint8_t type, const char *name, size_t len)
+{
+  uint64_t reclen = LOS_ALIGN_UP(sizeof(struct linux_dirent64) + len + 1, 8);
+  struct linux_dirent64 *d = (struct linux_dirent64 *)((char *)buf + *used);
+
+  if (*used + reclen > size)
+    return -1;
+  d->d_ino = ino;
+  d->d_off = (int64_t)next;
+  d->d_reclen = (uint16_t)reclen;
+  d->d_type = type;
+  memcpy(d->d_name, name, len);
+  d->d_name[len] = '\0';
+  *used += reclen;
+  return 0;
+}
+
+static uint8_t mode_dtype(uint32_t mode)
+{
+  return (uint8_t)((mode >> 12) & 017);
+}
+
+static const uint8_t erofs_dtype[8] = {0, 8, 4, 2, 6, 1, 12, 10};
+
+static bool shadowed(const struct vnode *d, const char *name, size_t len)
+{
+  return d->up != NULL && mnode_find(d->up, name, len) != NULL;
+}
+
+int vfs_getdents(struct los_file *f, void *buf, uint64_t size)
+{
+  static struct erofs_dirent ent;
+  struct erofs_inode dir;
+  struct vnode *d = &f->vn;
+  uint64_t used = 0;
+
+  if (f->type != LF_DIR)
+    return -ENOTDIR;
+  while (f->pos < 2) {
+    if (put_dirent(buf, size, &used, f->pos == 0 ? 1 : 2, f->pos + 1, 4, "..", f->pos + 1) < 0)
+      goto full;
+    f->pos++;
+  }
+  while (f->pos < LOWER_BIT && d->up != NULL && f->pos - 2 < d->up->nents) {
+    struct mdirent *e = &d->up->ents[f->pos - 2];
+    if (!e->node->whiteout &&
+        put_dirent(buf, size, &used, e->node->ino, f->pos + 1, mode_dtype(e->node->mode), e->name,
+                   strlen(e->name)) < 0)
+      goto full;
+    f->pos++;
+  }
+  if (f->pos < LOWER_BIT)
+    f->pos = LOWER_BIT;
+  if (d->low == LOS_NO_NID || (d->up && d->up->opaque) || erofs_iget(&los_image, d->low, &dir) < 0)
+    return (int)used;
+  for (;;) {
+    uint64_t lpos = f->pos & ~LOWER_BIT;
+    int rc = erofs_readdir(&los_image, &dir, &lpos, &ent);
+    if (rc < 0)
+      return used ? (int)used : -EIO;
+    if (rc == 0)
+      break;
+    bool dots = (ent.name_len == 1 && ent.name[0] == '.') ||
+                (ent.name_len == 2 && ent.name[0] == '.' && ent.name[1] == '.');
+    if (!dots && !shadowed(d, ent.name, ent.name_len) &&
+        put_dirent(buf, size, &used, ent.nid, lpos | LOWER_BIT, erofs_dtype[ent.file_type & 7],
+                   ent.name, ent.name_len) < 0)
+      goto full;
+    f->pos = lpos | LOWER_BIT;
+  }
+  return (int)used;
+full:
+  return used ? (int)used : -EINVAL;
+}
+
+int vfs_mkdir(int dirfd, const char *path, uint32_t mode)
+{
+  static struct vres r;
+  struct mnode *n;
+  int rc = vfs_resolve(dirfd, path, VFS_UPPER, &r);
+
+  if (rc < 0)
+    return rc;
+  if (r.exists)
+    return -EEXIST;
+  rc = create_node(&r, S_IFDIR | (mode & 07777 & ~los_proc.umask), &n);
+  if (rc == 0)
+    n->opaque = true; /* a new directory hides any older lower one */
+  return rc;
+}
+
+static bool dir_empty(const struct vnode *vn)
+{
+  struct los_file f = {.type = LF_DIR, .vn = *vn, .pos = 2};
+  char buf[512];
+
+  if (vn->up == NULL)
+    erofs_iget(&los_image, vn->low, &f.ino);
+  return vfs_getdents(&f, buf, sizeof(buf)) == 0;
+}
+
+/* Remove name: drop the upper entry; hide a lower one with a whiteout. */
+static int remove_entry(struct vres *r)
+{
+  struct mdirent *e = mnode_find(r->parent.up, r->name, strlen(r->name));
+  bool lower = r->parent.low != LOS_NO_NID && !r->parent.up->opaque &&
+               lower_lookup(r->parent.low, r->name, strlen(r->name)) != LOS_NO_NID;
+  struct mnode *wh;
+
+  if (e != NULL)
+    mnode_unlink(r->parent.up, e);
+  if (!lower)
+    return 0;
+  wh = mnode_new(S_IFCHR);
+  if (wh == NULL)
+    return -ENOSPC;
+  wh->whiteout = true;
+  return mnode_link(r->parent.up, r->name, wh);
+}
+
+int vfs_unlink(int dirfd, const char *path, bool dir)
+{
+  static struct vres r;
+  int rc = vfs_resolve(dirfd, path, VFS_UPPER, &r);
+  uint32_t m;
+
+  if (rc < 0)
+    return rc;
+  if (!r.exists)
+    return -ENOENT;
+  m = vn_mode(&r.node);
+  if (dir && !S_ISDIR(m))
+    return -ENOTDIR;
+  if (!dir && S_ISDIR(m))
+    return -EISDIR;
+  if (!r.parent.writable || (r.node.up && r.node.up->mount))
+    return r.node.up && r.node.up->mount ? -EBUSY : -EROFS;
+  if (r.parent.up == NULL)
+    return -EIO;
+  if (dir && !dir_empty(&r.node))
+    return -ENOTEMPTY;
+  return remove_entry(&r);
+}
+
+int vfs_symlink(const char *target, int dirfd, const char *path)
+{
+  static struct vres r;
+  struct mnode *n;
+  size_t len = strlen(target);
+  int rc = vfs_resolve(dirfd, path, VFS_UPPER, &r);
+
+  if (rc < 0)
+    return rc;
+  if (r.exists)
+    return -EEXIST;
+  if ((rc = create_node(&r, S_IFLNK | 0777, &n)) < 0)
+    return rc;
+  if (mnode_reserve(n, len + 1) < 0)
+    return -ENOSPC;
+  memcpy(n->data, target, len);
+  n->size = len;
+  return 0;
+}
+
+/* rename within the upper layer; lower sources are copied up first. */
+int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+{
+  static struct vres from, to;
+  struct mnode *n;
+  int rc = vfs_resolve(olddirfd, oldpath, VFS_UPPER, &from);
+
+  if (rc < 0)
+    return rc;
+  if (!from.exists)
+    return -ENOENT;
+  if ((rc = vfs_resolve(newdirfd, newpath, VFS_UPPER, &to)) < 0)
+    return rc;
+  if (!from.parent.writable || !to.parent.writable)
+    return -EROFS;
+  if (from.node.up == NULL) {
+    if (S_ISDIR(vn_mode(&from.node)))
+      return -EXDEV; /* like overlayfs without redirect_dir */
+    if ((rc = copy_up_file(&from)) < 0)
+      return rc;
+  }
+  if (to.exists && S_ISDIR(vn_mode(&to.node)) && !dir_empty(&to.node))
+    return -ENOTEMPTY;
+  n = from.node.up;
+  n->refs++;
+  rc = mnode_link(to.parent.up, to.name, n);
+  if (rc == 0)
+    rc = remove_entry(&from);
+  mnode_put(n);
+  return rc;
+}
+
+int vfs_chmod(const struct vres *r, uint32_t mode)
+{
+  static struct vres c;
+  if (!r->node.writable)
+    return -EROFS;
+  c = *r;
+  if (c.node.up == NULL) {
+    int rc = S_ISDIR(vn_mode(&c.node)) ? copy_up_dir(&c.parent, c.name, &c.node) : copy_up_file(&c);
+    if (rc < 0)
+      return rc;
+  }
+  c.node.up->mode = (c.node.up->mode & S_IFMT) | (mode & 07777);
+  c.node.up->ctime = c.node.up->mtime;
+  return 0;
+}
+
+int vfs_chdir(const char *path)
+{
+  static struct vres r;
+  int rc = vfs_resolve(AT_FDCWD, path, VFS_FOLLOW, &r);
+
+  if (rc < 0)
+    return rc;
+  if (!r.exists)
+    return -ENOENT;
+  if (!vn_is_dir(&r.node))
+    return -ENOTDIR;
+  memcpy(cwd, r.path, strlen(r.path) + 1);
+  return 0;
+}
+
+const char *vfs_cwd(void)
+{
+  return cwd;
+}
+
+/* File descriptor table. */
+static struct los_file *fds[LOS_MAX_FDS];
+static bool cloexec[LOS_MAX_FDS];
+
+struct los_file *file_stdio(int host_fd, uint32_t flags)
+{
+  struct los_file *f = kzalloc(sizeof(*f));
+  if (f == NULL)
+    los_panic("out of memory");
+  f->refs = 1;
+  f->type = LF_STDIO;
+  f->host_fd = host_fd;
+  f->flags = flags;
+  f->path = kstrdup("/dev/stdio");
+  return f;
+}
+
+void file_put(struct los_file *f)
+{
+  if (f == NULL || --f->refs > 0)
+    return;
+  if (f->vn.up != NULL)
+    mnode_put(f->vn.up);
+  kfree(f->path);
+  kfree(f);
+}
+
+int fd_install(struct los_file *f, bool cx, int min)
+{
+  uint64_t limit = LOS_MIN(los_proc.rlim_cur[7], (uint64_t)LOS_MAX_FDS); /* RLIMIT_NOFILE */
+  for (int fd = min < 0 ? 0 : min; (uint64_t)fd < limit; fd++) {
+    if (fds[fd] == NULL) {
+      fds[fd] = f;
+      cloexec[fd] = cx;
+      return fd;
+    }
+  }
+  return -EMFILE;
+}
+
+struct los_file *fd_get(int fd)
+{
+  return fd >= 0 && fd < LOS_MAX_FDS ? fds[fd] : NULL;
+}
+
+int fd_close(int fd)
+{
+  struct los_file *f = fd_get(fd);
+  if (f == NULL)
+    return -EBADF;
+  fds[fd] = NULL;
+  file_put(f);
+  return 0;
+}
+
+int fd_dup(int oldfd, int newfd, bool cx)
+{
+  struct los_file *f = fd_get(oldfd);
+  if (f == NULL)
+    return -EBADF;
+  if (newfd < 0 || newfd >= LOS_MAX_FDS || (uint64_t)newfd >= los_proc.rlim_cur[7])
+    return -EBADF;
+  f->refs++;
+  if (fds[newfd] != NULL)
+    file_put(fds[newfd]);
+  fds[newfd] = f;
+  cloexec[newfd] = cx;
+  return newfd;
+}
+
+int fd_get_cloexec(int fd)
+{
+  return fd_get(fd) ? cloexec[fd] : -EBADF;
+}
+
+void fd_set_cloexec(int fd, bool on)
+{
+  if (fd_get(fd))
+    cloexec[fd] = on;
+}

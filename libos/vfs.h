@@ -1,0 +1,112 @@
+/* The LibOS file view: the measured image (lower, read-only) merged with an
+ * in-memory upper layer; /tmp is always a private in-memory tree, and the
+ * whole tree is writable in memory when root.readonly is false. */
+#ifndef LOS_VFS_H
+#define LOS_VFS_H
+
+#include "erofs.h"
+#include "los.h"
+
+#define LOS_PATH_MAX 4096
+#define LOS_NO_NID (~0ULL)
+#define LOS_MAX_FDS 1024
+
+struct los_ts {
+  int64_t sec;
+  int64_t nsec;
+};
+
+struct mnode;
+
+struct mdirent {
+  char *name;
+  struct mnode *node;
+};
+
+/* A node of the in-memory upper layer. */
+struct mnode {
+  uint32_t mode, uid, gid, nlink;
+  uint64_t ino, size, rdev;
+  struct los_ts atime, mtime, ctime;
+  uint32_t refs;   /* open files + parent links */
+  bool whiteout;   /* hides the lower entry of the same name */
+  bool opaque;     /* directory hides the whole lower directory */
+  bool mount;      /* root of a writable tree (tmpfs) */
+  char *data;      /* file bytes or symlink target */
+  uint64_t cap;
+  struct mdirent *ents;
+  uint32_t nents, cap_ents;
+};
+
+/* An object of the merged view. */
+struct vnode {
+  struct mnode *up; /* upper node, or NULL */
+  uint64_t low;     /* lower nid, or LOS_NO_NID */
+  bool writable;    /* inside a writable tree */
+};
+
+struct los_kstat {
+  uint64_t ino, nlink, size, rdev, blocks;
+  uint32_t mode, uid, gid;
+  struct los_ts atime, mtime, ctime;
+};
+
+enum los_file_type { LF_STDIO, LF_REG, LF_DIR, LF_SYMLINK };
+
+/* An open file description. */
+struct los_file {
+  uint32_t refs;
+  uint32_t flags; /* O_ACCMODE | O_APPEND | O_NONBLOCK ... */
+  enum los_file_type type;
+  int host_fd;
+  struct vnode vn;
+  struct erofs_inode ino; /* lower inode, when vn.up is NULL */
+  uint64_t pos;
+  char *path; /* canonical path */
+};
+
+extern struct erofs_fs los_image;
+
+void los_vfs_init(const void *image, uint64_t size, bool readonly_root);
+
+/* Resolution flags */
+#define VFS_FOLLOW 1u  /* follow a final symlink */
+#define VFS_UPPER 2u   /* copy parent directories up (for writes) */
+
+struct vres {
+  bool exists;
+  struct vnode node;
+  struct vnode parent;
+  char name[256];          /* last component */
+  char path[LOS_PATH_MAX]; /* canonical absolute path */
+};
+
+/* Resolve `path` relative to dirfd (AT_FDCWD = cwd). 0 or -errno. A missing
+ * last component is not an error: res->exists is false. */
+int vfs_resolve(int dirfd, const char *path, unsigned flags, struct vres *res);
+int vfs_stat(const struct vnode *vn, struct los_kstat *st);
+int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_file **out);
+int64_t vfs_read(struct los_file *f, void *buf, uint64_t len, uint64_t off);
+int64_t vfs_write(struct los_file *f, const void *buf, uint64_t len, uint64_t off);
+int vfs_readlink(const struct vnode *vn, char *buf, uint64_t size);
+int vfs_getdents(struct los_file *f, void *buf, uint64_t size);
+int vfs_mkdir(int dirfd, const char *path, uint32_t mode);
+int vfs_unlink(int dirfd, const char *path, bool dir);
+int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+int vfs_symlink(const char *target, int dirfd, const char *path);
+int vfs_truncate(struct los_file *f, uint64_t len);
+int vfs_chmod(const struct vres *r, uint32_t mode);
+int vfs_chdir(const char *path);
+const char *vfs_cwd(void);
+
+/* File descriptor table */
+int fd_install(struct los_file *f, bool cloexec, int min);
+struct los_file *fd_get(int fd);
+int fd_close(int fd);
+int fd_dup(int oldfd, int newfd, bool cloexec);
+int fd_get_cloexec(int fd);
+void fd_set_cloexec(int fd, bool on);
+void file_put(struct los_file *f);
+struct los_file *file_stdio(int host_fd, uint32_t flags);
+
+#endif

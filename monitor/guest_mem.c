@@ -1,0 +1,42 @@
+/* The checked guest-access helper: every guest-supplied address goes here. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../common/util.h"
+#include "mon.h"
+
+bool mon_range_ok(uint64_t addr, uint64_t len, uint64_t base, uint64_t size)
+{
+  if (addr < base)
+    return false;
+  if (len > size)
+    return false;
+  return addr - base <= size - len;
+}
+
+void mon_fault(struct mon_vm *vm, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (vm->fault != NULL)
+    return;
+  va_start(ap, fmt);
+  vm->fault = xvasprintf(fmt, ap);
+  va_end(ap);
+  vm->done = true;
+}
+
+void *mon_guest_checked(struct mon_vm *vm, tl_gptr_t p, uint64_t len, unsigned access,
+                        const char *what, const char *file, int line)
+{
+  /* Requests may name RAM from the shared page up (never page tables, GDT,
+   * IDT or the trap stack), and the image for reading only. */
+  if (mon_range_ok(p.gpa, len, TL_SHARED_GPA, vm->ram_size - TL_SHARED_GPA))
+    return vm->ram + p.gpa;
+  if (!(access & MON_WRITE) && mon_range_ok(p.gpa, len, TL_IMAGE_GPA, vm->image_size))
+    return vm->image + (p.gpa - TL_IMAGE_GPA);
+  mon_fault(vm, "bad guest address 0x%llx (length %llu) in %s request [%s:%d]",
+            (unsigned long long)p.gpa, (unsigned long long)len, what, file, line);
+  return NULL;
+}

@@ -1,0 +1,162 @@
+/* Guest requests: each handler validates its arguments through MON_GUEST
+ * and writes a result code into the request block. Host errno values are
+ * mapped to a small fixed set before they reach the guest. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "mon.h"
+
+#define MSG_MAX 4096
+#define SLEEP_MAX_NS (3600ULL * 1000000000ULL)
+
+static int64_t guest_errno(int e)
+{
+  switch (e) {
+  case EAGAIN:
+  case EPIPE:
+  case EINTR:
+  case ENOSPC:
+  case EBADF:
+  case EINVAL:
+  case EFBIG:
+  case EDQUOT:
+    return -e;
+  default:
+    return -EIO;
+  }
+}
+
+static int64_t hc_io(struct mon_vm *vm, struct tl_hc *hc, bool write_op)
+{
+  struct tl_hc_io io = hc->u.io;
+  const char *what = write_op ? "write" : "read";
+  void *buf;
+  ssize_t n;
+
+  if (io.fd > 2 || (write_op && io.fd == 0) || (!write_op && io.fd != 0))
+    return -EBADF;
+  buf = MON_GUEST(vm, io.buf, io.len, write_op ? MON_READ : MON_READ | MON_WRITE, what);
+  if (buf == NULL)
+    return 0;
+  do {
+    n = write_op ? write(vm->cfg->stdio[io.fd], buf, io.len)
+                 : read(vm->cfg->stdio[io.fd], buf, io.len);
+  } while (n < 0 && errno == EINTR && !mon_signal_pending());
+  return n < 0 ? guest_errno(errno) : n;
+}
+
+/* Copy a guest message, making it one printable line. */
+static char *guest_msg(struct mon_vm *vm, struct tl_hc_msg *m, const char *what)
+{
+  uint64_t len = m->len > MSG_MAX ? MSG_MAX : m->len;
+  const char *src = MON_GUEST(vm, m->buf, len, MON_READ, what);
+  char *s;
+
+  if (src == NULL)
+    return NULL;
+  s = xmalloc(len + 1);
+  for (uint64_t i = 0; i < len; i++)
+    s[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+  while (len > 0 && s[len - 1] == '?')
+    len--; /* trailing newlines */
+  s[len] = '\0';
+  return s;
+}
+
+static int64_t hc_sleep(struct mon_vm *vm, struct tl_hc *hc)
+{
+  uint64_t ns = hc->u.sleep.ns > SLEEP_MAX_NS ? SLEEP_MAX_NS : hc->u.sleep.ns;
+  struct timespec ts = {(time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL)};
+
+  if (nanosleep(&ts, NULL) < 0)
+    return -EINTR;
+  mon_clock_update(vm);
+  return 0;
+}
+
+/* Pages the guest no longer uses go back to the host (they read as zero). */
+static int64_t hc_discard(struct mon_vm *vm, struct tl_hc *hc)
+{
+  struct tl_hc_range r = hc->u.range;
+  uint8_t *p;
+
+  if ((r.start.gpa | r.len) & (TL_PAGE_SIZE - 1) || r.start.gpa < TL_APP_BASE)
+    return -EINVAL;
+  p = MON_GUEST(vm, r.start, r.len, MON_READ | MON_WRITE, "discard");
+  if (p == NULL)
+    return 0;
+  if (r.len > 0 && madvise(p, r.len, MADV_DONTNEED) < 0)
+    return -EINVAL;
+  return 0;
+}
+
+static void hc_end(struct mon_vm *vm, struct tl_hc *hc)
+{
+  struct tl_hc_exit e = hc->u.exit;
+
+  vm->done = true;
+  if (e.signal != 0)
+    vm->status = 128 + (int)(e.signal & 0x7f);
+  else
+    vm->status = (int)(e.status & 0xff);
+}
+
+static void hc_message(struct mon_vm *vm, struct tl_hc *hc, bool abort)
+{
+  struct tl_hc_msg m = hc->u.msg;
+  cleanup_free char *s = guest_msg(vm, &m, abort ? "abort" : "log");
+
+  if (s == NULL)
+    return;
+  if (abort) {
+    log_error("%s", s);
+    vm->done = true;
+    vm->status = m.status > 0 && m.status < 256 ? (int)m.status : 1;
+    return;
+  }
+  log_warn("%s", s);
+}
+
+void mon_hypercall(struct mon_vm *vm, uint32_t gpa)
+{
+  struct tl_hc *hc = MON_GUEST(vm, ((tl_gptr_t){gpa}), sizeof(*hc), MON_READ | MON_WRITE,
+                               "hypercall");
+  int64_t ret = 0;
+
+  if (hc == NULL)
+    return;
+  switch (hc->nr) {
+  case TL_HC_WRITE:
+    ret = hc_io(vm, hc, true);
+    break;
+  case TL_HC_READ:
+    ret = hc_io(vm, hc, false);
+    break;
+  case TL_HC_EXIT:
+    hc_end(vm, hc);
+    return;
+  case TL_HC_ABORT:
+  case TL_HC_LOG:
+    hc_message(vm, hc, hc->nr == TL_HC_ABORT);
+    break;
+  case TL_HC_SLEEP:
+    ret = hc_sleep(vm, hc);
+    break;
+  case TL_HC_DISCARD:
+    ret = hc_discard(vm, hc);
+    break;
+  case TL_HC_CLOCK:
+    mon_clock_update(vm);
+    break;
+  default:
+    mon_fault(vm, "unknown request %u", hc->nr);
+    return;
+  }
+  hc->ret = ret;
+}

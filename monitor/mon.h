@@ -1,0 +1,66 @@
+/* Monitor internals shared by its source files. */
+#ifndef HACHER_MON_H
+#define HACHER_MON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../common/tl_abi.h"
+#include "monitor.h"
+#include "platform.h"
+
+struct mon_vm {
+  const struct mon_config *cfg;
+  struct plat_vm *plat;
+  uint8_t *ram; /* host mapping of guest RAM [0, ram_size) */
+  uint64_t ram_size;
+  uint8_t *image; /* host mapping of the image slot */
+  uint64_t image_size; /* bytes of the image file */
+  uint64_t image_map_size;
+  uint64_t los_phys;
+  uint64_t los_syscall_entry; /* LibOS VA */
+  uint64_t los_boot_entry;
+  struct tl_shared *shared; /* host view of TL_SHARED_GPA */
+  /* How the guest ended: set once. */
+  bool done;
+  int status;
+  char *fault; /* non-NULL when the guest misbehaved */
+};
+
+/* Access kinds for the checked-access helper. */
+#define MON_READ 1u
+#define MON_WRITE 2u
+
+/* The one checked guest-access helper: translate [gptr, gptr+len) to a host
+ * pointer when every byte lies in memory the guest may name in a request
+ * (RAM above the boot structures; the image, read-only). Otherwise record a
+ * fault naming the address, the request and file:line, and return NULL; the
+ * caller must then return without touching guest memory. */
+void *mon_guest_checked(struct mon_vm *vm, tl_gptr_t p, uint64_t len, unsigned access,
+                        const char *what, const char *file, int line);
+#define MON_GUEST(vm, p, len, access, what)                                    \
+  mon_guest_checked((vm), (p), (len), (access), (what), __FILE__, __LINE__)
+
+/* Pure range check used by mon_guest_checked (exposed for unit tests): true
+ * when [addr, addr+len) lies inside [base, base+size), without overflow. */
+bool mon_range_ok(uint64_t addr, uint64_t len, uint64_t base, uint64_t size);
+
+/* End the trustlet because the guest misbehaved (first call wins). */
+void mon_fault(struct mon_vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Build page tables, GDT/IDT/TSS, stubs, load the LibOS and the boot block. */
+int mon_boot_setup(struct mon_vm *vm, hacher_error_t *err);
+
+/* Handle one hypercall whose request block is at gpa. */
+void mon_hypercall(struct mon_vm *vm, uint32_t gpa);
+
+/* Handle a report from the ring-0 trap stubs. */
+void mon_exception(struct mon_vm *vm, uint32_t vector);
+
+/* True when a host signal for the function is waiting to be delivered. */
+bool mon_signal_pending(void);
+
+/* Refresh the guest's clock base. */
+void mon_clock_update(struct mon_vm *vm);
+
+#endif

@@ -1,0 +1,210 @@
+/* mon_run: build a trustlet, run its vCPU loop, tear it down. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "mon.h"
+
+#define SZ_2M (2ULL << 20)
+
+static struct mon_vm *current_vm;
+static volatile sig_atomic_t pending_signal;
+
+/* Signals the monitor turns into the function's signals; the rest keep their
+ * default disposition (SIGKILL/SIGSTOP cannot be caught anyway). */
+static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM};
+
+static void on_signal(int sig)
+{
+  pending_signal = sig;
+  if (current_vm != NULL)
+    plat_kick(current_vm->plat);
+}
+
+bool mon_signal_pending(void)
+{
+  return pending_signal != 0;
+}
+
+static void install_signals(void)
+{
+  struct sigaction sa;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+    sigaction(forwarded_signals[i], &sa, NULL);
+  signal(SIGPIPE, SIG_IGN); /* a closed stdout is EPIPE for the function */
+}
+
+int mon_ram_size(int64_t requested, uint64_t *out, hacher_error_t *err)
+{
+  uint64_t r;
+
+  if (requested <= 0) {
+    *out = MON_DEFAULT_RAM;
+    return 0;
+  }
+  r = (uint64_t)requested & ~(SZ_2M - 1);
+  if (r < MON_MIN_RAM)
+    return hacher_error(err, 0, "memory limit %lld is below the trustlet minimum of %llu MiB",
+                        (long long)requested, MON_MIN_RAM >> 20);
+  *out = r > TL_RAM_MAX ? TL_RAM_MAX : r;
+  return 0;
+}
+
+static int map_image(struct mon_vm *vm, const char *path, hacher_error_t *err)
+{
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+
+  if (fd < 0)
+    return hacher_error(err, errno, "open image \"%s\"", path);
+  if (fstat(fd, &st) < 0)
+    return hacher_error(err, errno, "stat image \"%s\"", path);
+  if (st.st_size <= 0)
+    return hacher_error(err, 0, "image \"%s\" is empty", path);
+  vm->image_size = (uint64_t)st.st_size;
+  vm->image_map_size = (vm->image_size + TL_PAGE_SIZE - 1) & ~(TL_PAGE_SIZE - 1);
+  vm->image = mmap(NULL, vm->image_map_size, PROT_READ, MAP_SHARED, fd, 0);
+  if (vm->image == MAP_FAILED) {
+    vm->image = NULL;
+    return hacher_error(err, errno, "mmap image \"%s\"", path);
+  }
+  return 0;
+}
+
+static int vm_create(struct mon_vm *vm, hacher_error_t *err)
+{
+  vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (vm->ram == MAP_FAILED) {
+    vm->ram = NULL;
+    return hacher_error(err, errno, "reserve %llu MiB of guest memory",
+                        (unsigned long long)(vm->ram_size >> 20));
+  }
+  if (map_image(vm, vm->cfg->image_path, err) < 0 || plat_create(&vm->plat, err) < 0)
+    return -1;
+  if (plat_map(vm->plat, 0, 0, vm->ram, vm->ram_size, false, err) < 0 ||
+      plat_map(vm->plat, 1, TL_IMAGE_GPA, vm->image, vm->image_map_size, true, err) < 0)
+    return -1;
+  return mon_boot_setup(vm, err);
+}
+
+static void vm_destroy(struct mon_vm *vm)
+{
+  plat_destroy(vm->plat);
+  if (vm->image != NULL)
+    munmap(vm->image, vm->image_map_size);
+  if (vm->ram != NULL)
+    munmap(vm->ram, vm->ram_size);
+  free(vm->fault);
+}
+
+static void fault_with_rip(struct mon_vm *vm, const char *what)
+{
+  struct plat_regs r;
+  plat_get_regs(vm->plat, &r);
+  mon_fault(vm, "%s at rip 0x%llx", what, (unsigned long long)r.rip);
+}
+
+/* A host signal reached the monitor: the function gets its default action. */
+static void deliver_signal(struct mon_vm *vm)
+{
+  int sig = pending_signal;
+
+  pending_signal = 0;
+  if (sig == 0)
+    return;
+  log_debug("trustlet \"%s\": killed by host signal %d", vm->cfg->id, sig);
+  vm->done = true;
+  vm->status = 128 + sig;
+}
+
+static void handle_exit(struct mon_vm *vm, const struct plat_exit *ex)
+{
+  char what[160];
+
+  switch (ex->kind) {
+  case PLAT_EXIT_IO:
+    if (ex->port == TL_EXC_PORT)
+      mon_exception(vm, ex->value);
+    else {
+      snprintf(what, sizeof(what), "write to unknown I/O port 0x%x", ex->port);
+      fault_with_rip(vm, what);
+    }
+    break;
+  case PLAT_EXIT_SIGNAL:
+    deliver_signal(vm);
+    break;
+  case PLAT_EXIT_HALT:
+    fault_with_rip(vm, "guest halted");
+    break;
+  case PLAT_EXIT_SHUTDOWN:
+    fault_with_rip(vm, "guest triple fault");
+    break;
+  case PLAT_EXIT_MMIO:
+    if (ex->addr == TL_HC_DOORBELL && ex->mmio_write32) {
+      mon_hypercall(vm, ex->value);
+      break;
+    }
+    snprintf(what, sizeof(what), "guest access to unmapped address 0x%llx",
+             (unsigned long long)ex->addr);
+    fault_with_rip(vm, what);
+    break;
+  case PLAT_EXIT_FAIL:
+    fault_with_rip(vm, ex->detail);
+    break;
+  }
+}
+
+static int vm_loop(struct mon_vm *vm, hacher_error_t *err)
+{
+  struct plat_exit ex;
+
+  while (!vm->done) {
+    if (pending_signal != 0) {
+      deliver_signal(vm);
+      break;
+    }
+    if (plat_run(vm->plat, &ex, err) < 0)
+      return -1;
+    handle_exit(vm, &ex);
+  }
+  return 0;
+}
+
+int mon_run(const struct mon_config *cfg, int *status, hacher_error_t *err)
+{
+  struct mon_vm vm = {.cfg = cfg};
+  int ret = -1;
+
+  if (mon_ram_size((int64_t)cfg->ram_size, &vm.ram_size, err) < 0)
+    return -1;
+  install_signals();
+  if (vm_create(&vm, err) < 0) {
+    hacher_error_wrap(err, "trustlet \"%s\"", cfg->id);
+    goto out;
+  }
+  current_vm = &vm;
+  if (vm_loop(&vm, err) < 0)
+    goto out;
+  if (vm.fault != NULL) {
+    hacher_error(err, 0, "trustlet \"%s\": %s; trustlet ended", cfg->id, vm.fault);
+    goto out;
+  }
+  *status = vm.status;
+  ret = 0;
+out:
+  current_vm = NULL;
+  vm_destroy(&vm);
+  return ret;
+}

@@ -1,0 +1,52 @@
+/* The per-trustlet monitor: builds the isolated domain, loads the LibOS, runs
+ * the vCPU loop and validates every request from the guest. */
+#ifndef HACHER_MONITOR_H
+#define HACHER_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/error.h"
+#include "../common/tl_abi.h"
+
+#define MON_DEFAULT_RAM (512ULL << 20)
+#define MON_MIN_RAM (16ULL << 20)
+
+struct mon_rlimit {
+  uint32_t resource;
+  uint64_t soft, hard;
+};
+
+/* What the monitor needs to start a trustlet. Strings are borrowed. */
+struct mon_config {
+  const char *id;
+  const char *image_path; /* EROFS image of the rootfs */
+  uint64_t ram_size;      /* bytes; 0 means MON_DEFAULT_RAM */
+  char *const *argv;
+  size_t argc;
+  char *const *envp;
+  size_t envc;
+  const char *cwd;
+  const char *hostname;
+  uint32_t uid, gid, umask;
+  const uint32_t *groups;
+  size_t ngroups;
+  const struct mon_rlimit *rlimits;
+  size_t nrlimits;
+  bool readonly_root;
+  bool trace;
+  int stdio[3]; /* host fds for the container's 0, 1, 2 */
+};
+
+/* Run a trustlet to completion. On success *status is the wait status the
+ * runtime should report: 0..255 for exit codes, 128+N after signal N.
+ * Returns -1 with *err set when the trustlet could not be built or the guest
+ * misbehaved (the message says what and where). */
+int mon_run(const struct mon_config *cfg, int *status, hacher_error_t *err);
+
+/* Round a requested memory size to what the monitor uses (2 MiB multiple),
+ * or fail when it is out of range. */
+int mon_ram_size(int64_t requested, uint64_t *out, hacher_error_t *err);
+
+#endif

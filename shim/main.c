@@ -1,0 +1,92 @@
+/* hacher: the runc-compatible CLI. Parses global options and dispatches. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../monitor/platform.h"
+#include "commands.h"
+
+static const struct {
+  const char *name;
+  hacher_cmd_fn fn;
+  const char *help;
+} commands[] = {
+  {"run", hacher_cmd_run, "create and run a container in a trustlet"},
+  {"spec", hacher_cmd_spec, "create a new specification file (config.json)"},
+};
+
+static void usage(FILE *f)
+{
+  fprintf(f, "usage: hacher [global options] COMMAND [options] [ARGS]\n\n"
+             "global options:\n"
+             "  --root DIR           container state directory (default /run/hacher)\n"
+             "  --log FILE           write log lines to FILE\n"
+             "  --log-format FORMAT  text (default) or json\n"
+             "  --debug              verbose logging\n"
+             "  --systemd-cgroup     accepted for compatibility\n"
+             "  -v, --version        print the version\n\ncommands:\n");
+  for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+    fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+}
+
+static int parse_global(struct hacher_global *g, int argc, char **argv)
+{
+  static const struct option opts[] = {
+    {"root", required_argument, NULL, 'r'},  {"log", required_argument, NULL, 'l'},
+    {"log-format", required_argument, NULL, 'f'}, {"debug", no_argument, NULL, 'd'},
+    {"systemd-cgroup", no_argument, NULL, 's'}, {"version", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+  };
+  int c;
+
+  while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+    switch (c) {
+    case 'r': g->root = optarg; break;
+    case 'l': g->log = optarg; break;
+    case 'f': g->log_format = optarg; break;
+    case 'd': g->debug = true; break;
+    case 's': g->systemd_cgroup = true; break;
+    case 'v':
+      printf("hacher version %s\nspec: 1.1.0\nplatform: %s\n", HACHER_VERSION, plat_name());
+      return 0;
+    case 'h': usage(stdout); return 0;
+    default: usage(stderr); return 1;
+    }
+  }
+  return -1;
+}
+
+int main(int argc, char **argv)
+{
+  struct hacher_global g = {.root = "/run/hacher", .log_format = "text"};
+  cleanup_error hacher_error_t err = NULL;
+  int rc = parse_global(&g, argc, argv);
+
+  if (rc >= 0)
+    return rc;
+  if (g.debug)
+    hacher_log_set_level(HACHER_LOG_DEBUG);
+  if (g.log != NULL && hacher_log_open(g.log) < 0)
+    fprintf(stderr, "hacher: cannot open log file \"%s\"\n", g.log);
+  if (optind >= argc) {
+    usage(stderr);
+    return 1;
+  }
+  for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+    if (strcmp(argv[optind], commands[i].name) != 0)
+      continue;
+    argc -= optind;
+    argv += optind;
+    optind = 0; /* reset getopt for the subcommand */
+    rc = commands[i].fn(&g, argc, argv, &err);
+    if (rc < 0) {
+      log_error("%s", err->msg);
+      return 1;
+    }
+    return rc;
+  }
+  log_error("unknown command \"%s\"", argv[optind]);
+  return 1;
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# Static C programs (musl and glibc, PIE and not) in trustlets: exit status,
+# memory, file reads and the private in-memory /tmp.
+
+load helpers
+
+FLAVOURS=(musl musl-pie glibc glibc-pie)
+
+setup()
+{
+  require_hacher
+  require_kvm
+  require_programs
+  B=$BATS_TEST_TMPDIR/bundle
+  make_bundle "$B"
+  local f
+  for f in "${FLAVOURS[@]}"; do
+    add_programs "$B" "exitcode.$f" "tmpfile.$f"
+  done
+  remember_rootfs "$B"
+}
+
+# exitcode_case FLAVOUR N FILE: hacher's status is N and the program read
+# FILE fully, with the same checksum as a native run of the same binary.
+exitcode_case()
+{
+  local flavour=$1 n=$2 file=$3 want
+  want=$("$PROGRAMS/exitcode.$flavour" 0 --file "$B/rootfs$file" | grep '^file ')
+  want=${want/"$B/rootfs"/}
+  config_args "$B" "/bin/exitcode.$flavour" "$n" --file "$file"
+  run --separate-stderr hacher_run "$B" "exit-$flavour-$n"
+  assert_equal "$stderr" ""
+  assert_equal "$status" "$n"
+  assert_line "memory ok: 64 MiB"
+  assert_line "$want"
+  assert_line --regexp "^file $file: $(stat -c %s "$B/rootfs$file") bytes, "
+  assert_line "exiting with $n"
+}
+
+exitcode_flavour()
+{
+  local n
+  for n in 0 1 42; do
+    exitcode_case "$1" "$n" /etc/passwd
+  done
+  exitcode_case "$1" 0 /data/random.bin
+  assert_no_state_left
+}
+
+@test "exitcode (musl static): statuses 0, 1, 42" {
+  exitcode_flavour musl
+}
+
+@test "exitcode (musl static-pie): statuses 0, 1, 42" {
+  exitcode_flavour musl-pie
+}
+
+@test "exitcode (glibc static): statuses 0, 1, 42" {
+  exitcode_flavour glibc
+}
+
+@test "exitcode (glibc static-pie): statuses 0, 1, 42" {
+  exitcode_flavour glibc-pie
+}
+
+@test "exitcode default file is /etc/passwd" {
+  config_args "$B" /bin/exitcode.musl 7
+  run --separate-stderr hacher_run "$B" default-file
+  assert_equal "$status" 7
+  assert_line --regexp "^file /etc/passwd: $(stat -c %s "$B/rootfs/etc/passwd") bytes, fnv1a [0-9a-f]{8}$"
+}
+
+# tmpfile_case FLAVOUR READONLY
+tmpfile_case()
+{
+  config_set "$B" '.root.readonly = $ro' --argjson ro "$2"
+  config_args "$B" "/bin/tmpfile.$1"
+  run --separate-stderr hacher_run "$B" "tmp-$1"
+  assert_equal "$stderr" ""
+  assert_success
+  assert_output "tmpfile ok"
+  # The write went to trustlet memory, not the host.
+  assert_equal "$(ls -A "$B/rootfs/tmp")" ""
+}
+
+@test "tmpfile in all flavours, readonly root" {
+  local f
+  for f in "${FLAVOURS[@]}"; do
+    tmpfile_case "$f" true
+  done
+}
+
+@test "tmpfile in all flavours, writable root" {
+  local f
+  for f in "${FLAVOURS[@]}"; do
+    tmpfile_case "$f" false
+  done
+  assert_no_state_left
+}
+
+@test "each run gets a fresh /tmp" {
+  add_busybox "$B"
+  remember_rootfs "$B"
+  config_args "$B" sh -c 'echo first > /tmp/marker && read l < /tmp/marker && echo "$l"'
+  run --separate-stderr hacher_run "$B" fresh1
+  assert_success
+  assert_output "first"
+  # A second run must not see the first run's file.
+  config_args "$B" sh -c 'if [ -e /tmp/marker ]; then echo leaked; else echo clean; fi'
+  run --separate-stderr hacher_run "$B" fresh2
+  assert_success
+  assert_output "clean"
+}
+
+@test "readonly root: writes outside /tmp fail with EROFS" {
+  add_busybox "$B"
+  remember_rootfs "$B"
+  config_set "$B" '.root.readonly = true'
+  config_args "$B" sh -c 'echo x > /data/new.txt'
+  run --separate-stderr hacher_run "$B" ro
+  assert_failure
+  assert_equal "$stderr" "sh: can't create /data/new.txt: Read-only file system"
+  [[ ! -e $B/rootfs/data/new.txt ]]
+}
+
+@test "writable root: the whole tree is writable in memory only" {
+  add_busybox "$B"
+  remember_rootfs "$B"
+  config_set "$B" '.root.readonly = false'
+  config_args "$B" sh -c 'echo new > /data/new.txt && read a < /data/new.txt &&
+    echo extra >> /etc/passwd && while read l; do last=$l; done < /etc/passwd &&
+    echo "$a $last"'
+  run --separate-stderr hacher_run "$B" rw
+  assert_equal "$stderr" ""
+  assert_success
+  assert_output "new extra"
+  [[ ! -e $B/rootfs/data/new.txt ]]
+  # teardown also checks the rest of the rootfs is untouched.
+}
