@@ -2,7 +2,7 @@
 # lint.sh: clang-format check of all C sources and cppcheck of the host code.
 # Reports only; never rewrites files.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 DIRS=(common oci-spec monitor libos snapshotter shim tests)
 # Host code only: the rest of libos/ is freestanding guest code whose inline

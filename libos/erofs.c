@@ -195,8 +195,7 @@ static int map(const struct erofs_fs *fs, const struct erofs_inode *ino, uint64_
     *len = clen - (off - cstart);
     return 0;
   }
-  default:
-    return -EOPNOTSUPP;
+  default: return -EOPNOTSUPP;
   }
 }
 
@@ -303,8 +302,8 @@ int erofs_iget(const struct erofs_fs *fs, uint64_t nid, struct erofs_inode *out)
   }
 
   type = t.mode & M_IFMT;
-  if (type != M_IFREG && type != M_IFDIR && type != M_IFLNK && type != M_IFCHR &&
-      type != M_IFBLK && type != M_IFIFO && type != M_IFSOCK)
+  if (type != M_IFREG && type != M_IFDIR && type != M_IFLNK && type != M_IFCHR && type != M_IFBLK &&
+      type != M_IFIFO && type != M_IFSOCK)
     return -EIO;
   if (!(ifmt & I_VERSION_EXTENDED) && (ifmt & I_NLINK_1) && type != M_IFDIR)
     t.nlink = 1;
@@ -334,7 +333,8 @@ int erofs_iget(const struct erofs_fs *fs, uint64_t nid, struct erofs_inode *out)
     t.chunkbits = (uint8_t)(fs->blkszbits + (cfmt & CHUNK_BLKBITS_MASK));
     t.chunk_idx_size = (cfmt & CHUNK_INDEXES) ? 8 : 4;
     /* Indexes follow the inode and its xattrs, aligned to their size. */
-    t.chunk_idx_off = (off + isize + xsize + t.chunk_idx_size - 1) & ~(uint64_t)(t.chunk_idx_size - 1);
+    t.chunk_idx_off =
+        (off + isize + xsize + t.chunk_idx_size - 1) & ~(uint64_t)(t.chunk_idx_size - 1);
     r = check_chunked(fs, &t);
   } else {
     t.raw_blkaddr = iu;
@@ -376,8 +376,8 @@ int64_t erofs_read(const struct erofs_fs *fs, const struct erofs_inode *inode, u
   return (int64_t)done;
 }
 
-const void *erofs_data_ptr(const struct erofs_fs *fs, const struct erofs_inode *inode,
-                           uint64_t off, uint64_t *avail)
+const void *erofs_data_ptr(const struct erofs_fs *fs, const struct erofs_inode *inode, uint64_t off,
+                           uint64_t *avail)
 {
   const uint8_t *p;
   uint64_t ext;

@@ -749,3 +749,35 @@ SYSDEF(sendfile)
   }
   return total;
 }
+
+#define UTIME_NOW_ ((1L << 30) - 1)
+#define UTIME_OMIT_ ((1L << 30) - 2)
+
+SYSDEF(utimensat)
+{
+  static struct vres r;
+  struct los_ts t[2];
+  const struct los_ts *ut = (const struct los_ts *)a2;
+  uint64_t now = los_time_realtime_ns();
+  int rc;
+
+  if (a1 == 0)
+    return -EINVAL; /* futimens on an fd: handled by path only for now */
+  if ((rc = los_copy_str(pathbuf, a1, sizeof(pathbuf))) < 0)
+    return rc;
+  if (ut != NULL && !USER_OK(a2, sizeof(t), false))
+    return -EFAULT;
+  for (int i = 0; i < 2; i++) {
+    t[i] = ut ? ut[i] : (struct los_ts){0, UTIME_NOW_};
+    if (t[i].nsec == UTIME_NOW_)
+      t[i] = (struct los_ts){(int64_t)(now / 1000000000ULL), (int64_t)(now % 1000000000ULL)};
+    else if (t[i].nsec != UTIME_OMIT_ && (t[i].nsec < 0 || t[i].nsec >= 1000000000))
+      return -EINVAL;
+  }
+  rc = vfs_resolve((int)a0, pathbuf, (a3 & AT_SYMLINK_NOFOLLOW) ? VFS_UPPER : VFS_FOLLOW | VFS_UPPER, &r);
+  if (rc < 0)
+    return rc;
+  if (!r.exists)
+    return -ENOENT;
+  return vfs_utimes(&r, t[0].nsec == UTIME_OMIT_ ? NULL : &t[0], t[1].nsec == UTIME_OMIT_ ? NULL : &t[1]);
+}

@@ -13,6 +13,31 @@ static struct mnode *upper_root;
 static bool root_writable;
 static char cwd[LOS_PATH_MAX] = "/";
 
+/* /dev: a private directory of character devices served by the LibOS. */
+static const struct {
+  const char *name;
+  uint32_t rdev; /* major << 8 | minor, as on Linux */
+} devices[] = {{"null", 0x103}, {"zero", 0x105}, {"full", 0x107}, {"random", 0x108}, {"urandom", 0x109}};
+
+static void dev_init(void)
+{
+  struct mnode *dev = mnode_new(S_IFDIR | 0755);
+
+  if (dev == NULL)
+    los_panic("cannot create /dev");
+  dev->uid = dev->gid = 0;
+  dev->opaque = true;
+  for (size_t i = 0; i < LOS_ARRAY_SIZE(devices); i++) {
+    struct mnode *n = mnode_new(S_IFCHR | 0666);
+    if (n == NULL || mnode_link(dev, devices[i].name, n) < 0)
+      los_panic("cannot create /dev/%s", devices[i].name);
+    n->uid = n->gid = 0;
+    n->rdev = devices[i].rdev;
+  }
+  if (mnode_link(upper_root, "dev", dev) < 0)
+    los_panic("cannot create /dev");
+}
+
 void los_vfs_init(const void *image, uint64_t size, bool readonly_root)
 {
   struct mnode *tmp;
@@ -27,6 +52,7 @@ void los_vfs_init(const void *image, uint64_t size, bool readonly_root)
   tmp->opaque = tmp->mount = true;
   if (upper_root == NULL || tmp == NULL || mnode_link(upper_root, "tmp", tmp) < 0)
     los_panic("cannot create /tmp");
+  dev_init();
 }
 
 static struct vnode root_vnode(void)
@@ -376,7 +402,7 @@ static struct los_file *file_new(const struct vres *r, int flags)
     erofs_iget(&los_image, r->node.low, &f->ino);
     mode = f->ino.mode;
   }
-  f->type = S_ISDIR(mode) ? LF_DIR : S_ISLNK(mode) ? LF_SYMLINK : LF_REG;
+  f->type = S_ISDIR(mode) ? LF_DIR : S_ISLNK(mode) ? LF_SYMLINK : S_ISCHR(mode) ? LF_DEV : LF_REG;
   return f;
 }
 
@@ -407,7 +433,7 @@ int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_f
     return -ENOTDIR;
   if (S_ISDIR(m) && wr)
     return -EISDIR;
-  if (wr && !(flags & O_PATH)) {
+  if (wr && !(flags & O_PATH) && !S_ISCHR(m)) {
     if (!r.node.writable)
       return -EROFS;
     if (r.node.up == NULL && (rc = copy_up_file(&r)) < 0)
@@ -422,10 +448,22 @@ int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_f
   return *out ? 0 : -ENOMEM;
 }
 
+static int64_t dev_read(struct los_file *f, void *buf, uint64_t len)
+{
+  switch (f->vn.up->rdev) {
+  case 0x103: return 0;
+  case 0x108:
+  case 0x109: los_random(buf, len); return (int64_t)len;
+  default: memset(buf, 0, len); return (int64_t)len;
+  }
+}
+
 int64_t vfs_read(struct los_file *f, void *buf, uint64_t len, uint64_t off)
 {
   if (f->type == LF_DIR)
     return -EISDIR;
+  if (f->type == LF_DEV)
+    return dev_read(f, buf, len);
   if (f->vn.up != NULL) {
     struct mnode *n = f->vn.up;
     if (off >= n->size)
@@ -442,6 +480,8 @@ int64_t vfs_write(struct los_file *f, const void *buf, uint64_t len, uint64_t of
 {
   struct mnode *n = f->vn.up;
 
+  if (f->type == LF_DEV)
+    return n->rdev == 0x107 ? -ENOSPC : (int64_t)len;
   if (n == NULL || f->type != LF_REG)
     return -EBADF;
   if (off + len < off)
@@ -692,6 +732,24 @@ int vfs_chmod(const struct vres *r, uint32_t mode)
   }
   c.node.up->mode = (c.node.up->mode & S_IFMT) | (mode & 07777);
   c.node.up->ctime = c.node.up->mtime;
+  return 0;
+}
+
+int vfs_utimes(const struct vres *r, const struct los_ts *atime, const struct los_ts *mtime)
+{
+  static struct vres c;
+  if (!r->node.writable)
+    return -EROFS;
+  c = *r;
+  if (c.node.up == NULL) {
+    int rc = S_ISDIR(vn_mode(&c.node)) ? copy_up_dir(&c.parent, c.name, &c.node) : copy_up_file(&c);
+    if (rc < 0)
+      return rc;
+  }
+  if (atime)
+    c.node.up->atime = *atime;
+  if (mtime)
+    c.node.up->mtime = *mtime;
   return 0;
 }
 

@@ -51,7 +51,7 @@ struct los_kstat {
   struct los_ts atime, mtime, ctime;
 };
 
-enum los_file_type { LF_STDIO, LF_REG, LF_DIR, LF_SYMLINK };
+enum los_file_type { LF_STDIO, LF_REG, LF_DIR, LF_SYMLINK, LF_DEV };
 
 /* An open file description. */
 struct los_file {
@@ -96,6 +96,8 @@ int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newp
 int vfs_symlink(const char *target, int dirfd, const char *path);
 int vfs_truncate(struct los_file *f, uint64_t len);
 int vfs_chmod(const struct vres *r, uint32_t mode);
+/* Set times (NULL fields keep the old value) on the node, copying it up. */
+int vfs_utimes(const struct vres *r, const struct los_ts *atime, const struct los_ts *mtime);
 int vfs_chdir(const char *path);
 const char *vfs_cwd(void);
 

@@ -459,21 +459,15 @@ static const char *precheck(const char *text, size_t size)
 }
 
 /* yajl's verbose message spans lines and may echo raw input bytes. */
+/* yajl's message is "kind error: what" followed by lines quoting the input
+ * with a caret; the first line is the message users need. */
 static void collapse_message(char *msg)
 {
-  char *w = msg;
-  bool space = true; /* drops leading whitespace */
+  size_t n = strcspn(msg, "\r\n");
 
-  for (char *r = msg; *r; r++) {
-    bool ws = isspace((unsigned char)*r) || iscntrl((unsigned char)*r);
-    if (ws && space)
-      continue;
-    *w++ = ws ? ' ' : *r;
-    space = ws;
-  }
-  if (w > msg && w[-1] == ' ')
-    w--;
-  *w = '\0';
+  while (n > 0 && isspace((unsigned char)msg[n - 1]))
+    n--;
+  msg[n] = '\0';
 }
 
 static int parse_tree(struct ctx *c, const char *text, size_t size, yajl_val *out)

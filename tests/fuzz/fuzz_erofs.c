@@ -68,8 +68,7 @@ static void walk(struct ctx *c, uint64_t nid, int depth)
   }
   read_all(c, &ino);
   while (c->entries++ < MAX_ENTRIES && erofs_readdir(c->fs, &ino, &pos, &de) == 1) {
-    if (pos <= last || de.name_len == 0 || de.name_len > 255 ||
-        strlen(de.name) != de.name_len)
+    if (pos <= last || de.name_len == 0 || de.name_len > 255 || strlen(de.name) != de.name_len)
       abort();
     last = pos;
     erofs_lookup(c->fs, &ino, de.name, de.name_len, &cnid);

@@ -45,4 +45,7 @@ printf 'abc' >"$c/small"
 chmod 0755 "$c"
 # shellcheck disable=SC2086
 mkfs.erofs $common --chunksize=4096 "$out/chunked.img" "$c"
+# Chunk indexes (8-byte) pointing into a separate blob device.
+# shellcheck disable=SC2086
+mkfs.erofs $common --chunksize=4096 --blobdev="$tmp/blob" "$out/blobdev.img" "$c"
 ls -l "$out"

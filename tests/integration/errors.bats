@@ -29,7 +29,7 @@ fails_with()
   make_bundle "$B"
   printf '{"ociVersion": "1.1.0", "process": {"args": ["sh"]' >"$B/config.json"
   run --separate-stderr hacher_run "$B" c1
-  fails_with "hacher: $B/config.json: invalid JSON: premature EOF"
+  fails_with "hacher: $B/config.json: invalid JSON: parse error: premature EOF"
 }
 
 @test "config.json with a wrong type" {

@@ -6,8 +6,10 @@ load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
 REPO_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-HACHER=${HACHER:-$REPO_ROOT/build/hacher}
-PROGRAMS=${PROGRAMS:-$(dirname "$HACHER")/programs}
+HACHER=${HACHER:-$BATS_TEST_DIRNAME/../../build/hacher}
+# Absolute, since some tests change directory.
+HACHER=$(realpath -m "$HACHER")
+PROGRAMS=$(realpath -m "${PROGRAMS:-$(dirname "$HACHER")/programs}")
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 # The environment every bundle gets; native comparison runs use the same.
@@ -144,7 +146,7 @@ remember_rootfs()
   local i
   for i in "${!SNAPSHOT_DIRS[@]}"; do
     if [[ ${SNAPSHOT_DIRS[$i]} == "$1/rootfs" ]]; then
-      SNAPSHOTS[$i]=$(snapshot_rootfs "$1/rootfs")
+      SNAPSHOTS[i]=$(snapshot_rootfs "$1/rootfs")
       return
     fi
   done
@@ -167,8 +169,11 @@ assert_rootfs_unchanged()
 # No run may leave a container state directory behind (no --keep used).
 assert_no_state_left()
 {
-  local left
-  left=$(find "$BATS_TEST_TMPDIR/state" -mindepth 1 -maxdepth 1 2>/dev/null)
+  local left=""
+  # A run that failed early may never have created the state dir at all.
+  if [[ -d $BATS_TEST_TMPDIR/state ]]; then
+    left=$(find "$BATS_TEST_TMPDIR/state" -mindepth 1 -maxdepth 1)
+  fi
   [[ -z $left ]] || fail "state left behind: $left"
 }
 

@@ -1,9 +1,12 @@
-/* Exercises the private in-memory /tmp: write, read back, seek, stat,
- * readdir and unlink. Prints "tmpfile ok" or the first thing that failed. */
+/* tmpfile [DIR [EXISTING]]: exercises a writable directory (default the
+ * private in-memory /tmp): write, read back, seek, stat, readdir, unlink.
+ * With EXISTING, also appends to that existing file and reads the tail back.
+ * Prints "tmpfile ok" or the first thing that failed. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,8 +15,9 @@
 #define NCHUNKS 5
 #define TOTAL (CHUNK * NCHUNKS)
 
-static const char path[] = "/tmp/hacher-tmpfile.dat";
 static const char name[] = "hacher-tmpfile.dat";
+static const char *dir = "/tmp";
+static char path[4096];
 
 #define FAIL(...)                                                                                  \
   do {                                                                                             \
@@ -22,9 +26,9 @@ static const char name[] = "hacher-tmpfile.dat";
     return 1;                                                                                      \
   } while (0)
 
-static int in_tmp(void)
+static int in_dir(void)
 {
-  DIR *d = opendir("/tmp");
+  DIR *d = opendir(dir);
   struct dirent *e;
   int found = 0;
 
@@ -37,12 +41,44 @@ static int in_tmp(void)
   return found;
 }
 
-int main(void)
+/* Appends to a file that came from the image, as a writable root allows. */
+static int append_existing(const char *file)
+{
+  static const char tail[] = "extra\n";
+  char back[sizeof(tail) - 1];
+  struct stat before, after;
+  int fd;
+
+  if (stat(file, &before) < 0)
+    FAIL("stat %s: %s", file, strerror(errno));
+  fd = open(file, O_WRONLY | O_APPEND);
+  if (fd < 0)
+    FAIL("open %s for append: %s", file, strerror(errno));
+  if (write(fd, tail, sizeof(back)) != (ssize_t)sizeof(back))
+    FAIL("append to %s: %s", file, strerror(errno));
+  close(fd);
+  if (stat(file, &after) < 0 || after.st_size != before.st_size + (off_t)sizeof(back))
+    FAIL("%s did not grow by %zu bytes", file, sizeof(back));
+  fd = open(file, O_RDONLY);
+  if (fd < 0 || pread(fd, back, sizeof(back), before.st_size) != (ssize_t)sizeof(back) ||
+      memcmp(back, tail, sizeof(back)) != 0)
+    FAIL("appended bytes of %s not read back", file);
+  close(fd);
+  return 0;
+}
+
+int main(int argc, char **argv)
 {
   static char data[TOTAL], back[TOTAL];
   struct stat st;
   char c;
   int fd;
+
+  if (argc > 1)
+    dir = argv[1];
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  if (argc > 2 && append_existing(argv[2]) != 0)
+    return 1;
 
   for (int i = 0; i < TOTAL; i++)
     data[i] = (char)('a' + (i * 7) % 26);
@@ -86,11 +122,11 @@ int main(void)
   if (!S_ISREG(st.st_mode))
     FAIL("stat mode %o is not a regular file", (unsigned)st.st_mode);
 
-  int r = in_tmp();
+  int r = in_dir();
   if (r < 0)
-    FAIL("opendir /tmp: %s", strerror(errno));
+    FAIL("opendir %s: %s", dir, strerror(errno));
   if (r == 0)
-    FAIL("%s not listed in /tmp", name);
+    FAIL("%s not listed in %s", name, dir);
 
   if (unlink(path) < 0)
     FAIL("unlink: %s", strerror(errno));
@@ -98,8 +134,8 @@ int main(void)
     FAIL("file still there after unlink");
   if (open(path, O_RDONLY) >= 0 || errno != ENOENT)
     FAIL("open after unlink did not fail with ENOENT");
-  if (in_tmp() != 0)
-    FAIL("%s still listed in /tmp after unlink", name);
+  if (in_dir() != 0)
+    FAIL("%s still listed in %s after unlink", name, dir);
 
   printf("tmpfile ok\n");
   return 0;

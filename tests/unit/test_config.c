@@ -359,13 +359,10 @@ TEST(config_annotations)
 
 TEST(config_malformed_json)
 {
-  CHECK_ERROR("{a}", "config.json: invalid JSON: lexical error: invalid char in json text. "
-                     "{a} (right here) ------^");
-  CHECK_ERROR("{", "config.json: invalid JSON: parse error: premature EOF { (right here) ------^");
-  CHECK_ERROR("", "config.json: invalid JSON: parse error: premature EOF (right here) ------^");
-  CHECK_ERROR("{\"ociVersion\": \"1\"} x",
-              "config.json: invalid JSON: parse error: trailing garbage {\"ociVersion\": \"1\"} x "
-              "(right here) ------^");
+  CHECK_ERROR("{a}", "config.json: invalid JSON: lexical error: invalid char in json text.");
+  CHECK_ERROR("{", "config.json: invalid JSON: parse error: premature EOF");
+  CHECK_ERROR("", "config.json: invalid JSON: parse error: premature EOF");
+  CHECK_ERROR("{\"ociVersion\": \"1\"} x", "config.json: invalid JSON: parse error: trailing garbage");
 }
 
 TEST(config_malformed_message_single_line)

@@ -304,12 +304,12 @@ static const struct {
   const char *img;
   const char *opt1, *opt2;
 } vspec[V_MAX] = {
-  [V_PLAIN] = {"root", "plain.img", "-Enoinline_data", NULL},
-  [V_INLINE] = {"root", "inline.img", NULL, NULL},
-  [V_CHUNKED] = {"root", "chunked.img", "--chunksize=4096", NULL},
-  [V_EXTENDED] = {"root", "ext.img", "-Eforce-inode-extended", NULL},
-  [V_SMALL_INLINE] = {"small", "small_inline.img", NULL, NULL},
-  [V_SMALL_PLAIN] = {"small", "small_plain.img", "-Enoinline_data", NULL},
+    [V_PLAIN] = {"root", "plain.img", "-Enoinline_data", NULL},
+    [V_INLINE] = {"root", "inline.img", NULL, NULL},
+    [V_CHUNKED] = {"root", "chunked.img", "--chunksize=4096", NULL},
+    [V_EXTENDED] = {"root", "ext.img", "-Eforce-inode-extended", NULL},
+    [V_SMALL_INLINE] = {"small", "small_inline.img", NULL, NULL},
+    [V_SMALL_PLAIN] = {"small", "small_plain.img", "-Enoinline_data", NULL},
 };
 
 /* Map the image of variant v; NULL (after a failed check) if unavailable. */
