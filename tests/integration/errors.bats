@@ -109,3 +109,30 @@ fails_with()
   done
   assert_no_state_left
 }
+
+# Each kind of misbehaving guest ends its trustlet with status 1 and a message
+# that names what went wrong; nothing after the bad request runs.
+misbehaves()
+{
+  local mode=$1 want=$2
+  config_args "$B" /bin/badrequest.musl "$mode"
+  run --separate-stderr hacher_run "$B" "bad-$mode"
+  assert_equal "$status" 1
+  assert_equal "$output" ""
+  [[ $stderr == "hacher: trustlet \"bad-$mode\": "*"$want"*"; trustlet ended" ]] \
+    || fail "badrequest $mode: unexpected stderr: $stderr"
+}
+
+@test "monitor ends trustlets that misbehave, each with a precise message" {
+  require_kvm
+  require_programs
+  make_bundle "$B"
+  add_programs "$B" badrequest.musl
+  remember_rootfs "$B"
+  misbehaves boot "bad guest address 0x1000 (length 16) in write request"
+  misbehaves nr "unknown request 99"
+  misbehaves slot "bad guest address 0xfffff000 (length 80) in hypercall request"
+  misbehaves mmio "guest access to unmapped address 0x3000000008 at rip 0x"
+  misbehaves libos "LibOS exception #UD invalid opcode (vector 6, error 0x0) at rip 0xffffffff8"
+  assert_no_state_left
+}

@@ -1,33 +1,53 @@
-/* Issues one raw hypercall whose buffer address is far outside guest RAM;
- * the monitor must refuse it and end the trustlet. */
+/* A misbehaving guest: raises raw requests the monitor must refuse, each
+ * ending the trustlet with a clear message. Usage: badrequest [MODE]
+ *   addr    write request whose buffer is far outside guest RAM (default)
+ *   boot    write request whose buffer is the guest's GDT
+ *   nr      request number the monitor does not know
+ *   slot    doorbell carrying an address outside guest RAM
+ *   mmio    store to an unmapped guest-physical address
+ *   libos   overwrite the LibOS syscall entry, then make a syscall */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "../../common/tl_abi.h"
 
-#define BAD_GPA 0xfffffffffff000ULL
-
-/* Static, so non-PIE builds place it in low identity-mapped memory. */
+/* Static, so it lives in low identity-mapped memory: its address is its GPA. */
 static volatile struct tl_hc req __attribute__((aligned(64)));
 
-int main(void)
+static void ring(uint32_t gpa)
 {
-  uintptr_t gpa = (uintptr_t)&req;
+  *(volatile uint32_t *)TL_HC_DOORBELL = gpa;
+}
 
-  if (gpa >= (1ULL << 32)) {
-    printf("badrequest: request block at %#lx is above 4 GiB\n", (unsigned long)gpa);
+int main(int argc, char **argv)
+{
+  const char *mode = argc > 1 ? argv[1] : "addr";
+  uint32_t gpa = (uint32_t)(uintptr_t)&req;
+
+  if ((uintptr_t)&req >= (1ULL << 32))
     return 3;
-  }
   req.nr = TL_HC_WRITE;
   req.u.io.fd = 1;
-  req.u.io.buf.gpa = BAD_GPA;
+  req.u.io.buf.gpa = 0xfffffffffff000ULL;
   req.u.io.len = 16;
-  /* Raise it exactly as the LibOS does (see tl_abi.h). */
-#ifdef TL_HC_DOORBELL
-  *(volatile uint32_t *)TL_HC_DOORBELL = (uint32_t)gpa;
-#else
-  __asm__ volatile("outl %0, %w1" : : "a"((uint32_t)gpa), "Nd"((uint16_t)TL_HC_PORT) : "memory");
-#endif
+  if (strcmp(mode, "boot") == 0) {
+    req.u.io.buf.gpa = TL_GDT_GPA;
+  } else if (strcmp(mode, "nr") == 0) {
+    req.nr = 99;
+  } else if (strcmp(mode, "slot") == 0) {
+    gpa = 0xfffff000u;
+  } else if (strcmp(mode, "mmio") == 0) {
+    *(volatile uint32_t *)(TL_HC_DOORBELL + 8) = 1;
+    return 2;
+  } else if (strcmp(mode, "libos") == 0) {
+    const struct tl_los_header *h = (const struct tl_los_header *)TL_LOS_VA;
+    memcpy((void *)h->syscall_entry, "\x0f\x0b", 2); /* ud2 */
+    getppid();
+    return 2;
+  }
+  ring(gpa);
   /* Only reached if the monitor let the guest continue. */
   printf("badrequest: monitor returned %lld\n", (long long)req.ret);
   return 2;
