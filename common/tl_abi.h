@@ -18,17 +18,17 @@ typedef struct {
  * read-only slot at TL_IMAGE_GPA. Low RAM is identity-mapped (VA == GPA) for
  * the application; the LibOS is linked at TL_LOS_VA and mapped to the top of RAM. */
 #define TL_PAGE_SIZE 4096ULL
-#define TL_GDT_GPA 0x1000ULL     /* GDT + TSS (supervisor) */
-#define TL_IDT_GPA 0x2000ULL     /* IDT (supervisor) */
-#define TL_STUBS_GPA 0x3000ULL   /* ring-0 trap stubs (supervisor) */
-#define TL_KSTACK_GPA 0x4000ULL  /* ring-0 stack for traps, 16 KiB (supervisor) */
+#define TL_GDT_GPA 0x1000ULL    /* GDT + TSS (supervisor) */
+#define TL_IDT_GPA 0x2000ULL    /* IDT (supervisor) */
+#define TL_STUBS_GPA 0x3000ULL  /* ring-0 trap stubs (supervisor) */
+#define TL_KSTACK_GPA 0x4000ULL /* ring-0 stack for traps, 16 KiB (supervisor) */
 #define TL_KSTACK_SIZE 0x4000ULL
 #define TL_SHARED_GPA 0x10000ULL /* struct tl_shared (user, read-write) */
 #define TL_PT_GPA 0x20000ULL     /* page tables (supervisor) */
 #define TL_PT_END 0x100000ULL
 #define TL_ARGS_GPA 0x100000ULL /* packed boot strings (user, read-only) */
 #define TL_ARGS_SIZE 0x100000ULL
-#define TL_APP_BASE 0x200000ULL /* first byte the application may use */
+#define TL_APP_BASE 0x200000ULL      /* first byte the application may use */
 #define TL_IMAGE_GPA 0x4000000000ULL /* 256 GiB */
 #define TL_RAM_MAX 0x2000000000ULL   /* 128 GiB */
 #define TL_LOS_VA 0xffffffff80000000ULL
@@ -138,10 +138,10 @@ struct tl_boot {
   uint8_t seed[32]; /* per-trustlet random seed */
   /* strings in the TL_ARGS area: argc strings then envc strings, each NUL-terminated */
   uint32_t argc, envc;
-  tl_gptr_t args;      /* start of packed strings */
-  uint64_t args_size;  /* bytes used */
-  tl_gptr_t cwd;       /* NUL-terminated, in the args area */
-  tl_gptr_t hostname;  /* NUL-terminated, in the args area */
+  tl_gptr_t args;     /* start of packed strings */
+  uint64_t args_size; /* bytes used */
+  tl_gptr_t cwd;      /* NUL-terminated, in the args area */
+  tl_gptr_t hostname; /* NUL-terminated, in the args area */
   uint32_t uid, gid;
   uint32_t umask;
   uint32_t ngroups;

@@ -146,6 +146,24 @@ for r in "${rows[@]}"; do
   printf '%-8s %10s %10s %16s\n' "$name" "$med" "$p90" "$rss"
 done
 echo "kvm kind: $kind"
+
+# Syscall costs inside a trustlet against native, same program and file.
+sysbench="$build/programs/sysbench.musl"
+if [[ -x $sysbench ]]; then
+  mkdir -p "$bundle/rootfs/data"
+  head -c 65536 /dev/urandom >"$bundle/rootfs/data/file"
+  cp "$sysbench" "$bundle/rootfs/sysbench"
+  jq '.process.args = ["/sysbench", "/data/file"]' "$bundle/config.json" >"$tmp/c.json"
+  mv "$tmp/c.json" "$bundle/config.json"
+  "$sysbench" "$bundle/rootfs/data/file" 2>"$tmp/native.txt" >/dev/null
+  "$hacher" --root "$tmp/hacher-state" run --bundle "$bundle" sysbench 2>"$tmp/trustlet.txt" >/dev/null
+  printf '\n%-16s %12s %12s\n' "syscall" "native ns" "hacher ns"
+  paste -d' ' "$tmp/native.txt" "$tmp/trustlet.txt" | while read -r op nat _ tl; do
+    printf '%-16s %12s %12s\n' "$op" "$nat" "$tl"
+  done
+else
+  notes+=("syscall microbenchmark: $sysbench missing")
+fi
 for n in "${notes[@]}"; do
   echo "note: $n"
 done

@@ -164,8 +164,7 @@ static uint32_t cpuid_edx1(void)
   return d;
 }
 
-uint64_t los_build_stack(const struct los_exec *ex, const struct los_image_info *info,
-                         uint64_t top)
+uint64_t los_build_stack(const struct los_exec *ex, const struct los_image_info *info, uint64_t top)
 {
   static uint64_t argp[4096], envpp[4096];
   uint8_t rnd[16];
@@ -183,12 +182,26 @@ uint64_t los_build_stack(const struct los_exec *ex, const struct los_image_info 
   los_random(rnd, sizeof(rnd));
   random = sp = push_bytes(LOS_ALIGN_DOWN(sp, 16), rnd, sizeof(rnd));
   uint64_t auxv[] = {
-    AT_PHDR, info->phdr, AT_PHENT, sizeof(Elf64_Phdr), AT_PHNUM, info->phnum,
-    AT_PAGESZ, LOS_PAGE, AT_BASE, 0, AT_FLAGS, 0, AT_ENTRY, info->entry,
-    AT_UID, los_proc.uid, AT_EUID, los_proc.uid, AT_GID, los_proc.gid, AT_EGID, los_proc.gid,
-    AT_SECURE_, 0, AT_RANDOM_, random, AT_EXECFN_, execfn, AT_PLATFORM_, platform,
-    AT_HWCAP_, cpuid_edx1(), AT_HWCAP2_, 0, AT_CLKTCK_, 100, AT_MINSIGSTKSZ_, 2048,
-    AT_NULL, 0,
+      AT_PHDR,         info->phdr,
+      AT_PHENT,        sizeof(Elf64_Phdr),
+      AT_PHNUM,        info->phnum,
+      AT_PAGESZ,       LOS_PAGE,
+      AT_BASE,         0,
+      AT_FLAGS,        0,
+      AT_ENTRY,        info->entry,
+      AT_UID,          los_proc.uid,
+      AT_EUID,         los_proc.uid,
+      AT_GID,          los_proc.gid,
+      AT_EGID,         los_proc.gid,
+      AT_SECURE_,      0,
+      AT_RANDOM_,      random,
+      AT_EXECFN_,      execfn,
+      AT_PLATFORM_,    platform,
+      AT_HWCAP_,       cpuid_edx1(),
+      AT_HWCAP2_,      0,
+      AT_CLKTCK_,      100,
+      AT_MINSIGSTKSZ_, 2048,
+      AT_NULL,         0,
   };
   words = 1 + ex->argc + 1 + ex->envc + 1 + LOS_ARRAY_SIZE(auxv);
   sp = LOS_ALIGN_DOWN(sp - words * 8, 16);

@@ -150,8 +150,12 @@ int los_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
       put_num(&o, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, width, pad, v < 0);
       break;
     }
-    case 'u': put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, width, pad, false); break;
-    case 'x': put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, width, pad, false); break;
+    case 'u':
+      put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, width, pad, false);
+      break;
+    case 'x':
+      put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, width, pad, false);
+      break;
     case 'p':
       put(&o, '0');
       put(&o, 'x');

@@ -45,7 +45,8 @@ void los_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void los_abort(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* A LibOS bug: ends the trustlet. */
-__attribute__((noreturn)) void los_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void los_panic(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void los_exit(int status, int signal);
 int64_t los_host_write(int fd, const void *buf, uint64_t len);
 int64_t los_host_read(int fd, void *buf, uint64_t len);

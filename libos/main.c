@@ -63,7 +63,8 @@ static uint64_t setup_stack(void)
   uint64_t top = los_stack_top_addr();
   uint64_t size = los_proc.rlim_cur[RLIMIT_STACK_];
 
-  size = LOS_ALIGN_UP(LOS_MIN(LOS_MAX(size, 128ULL << 10), los_shared->boot.ram_size / 4), LOS_PAGE);
+  size =
+      LOS_ALIGN_UP(LOS_MIN(LOS_MAX(size, 128ULL << 10), los_shared->boot.ram_size / 4), LOS_PAGE);
   if (los_mm_alloc_fixed(top - size, size, LOS_PROT_READ | LOS_PROT_WRITE, VMA_STACK, false) < 0)
     los_abort(1, "cannot reserve the stack");
   return top;

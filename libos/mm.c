@@ -165,7 +165,8 @@ bool los_user_ok(const void *p, uint64_t len, bool write)
     return true;
   if (addr + len < addr)
     return false;
-  if (!write && addr >= los_shared->boot.image_gpa && addr - los_shared->boot.image_gpa <= los_shared->boot.image_size &&
+  if (!write && addr >= los_shared->boot.image_gpa &&
+      addr - los_shared->boot.image_gpa <= los_shared->boot.image_size &&
       len <= los_shared->boot.image_size - (addr - los_shared->boot.image_gpa))
     return true;
   if (addr >= TL_ARGS_GPA && addr + len <= TL_ARGS_GPA + TL_ARGS_SIZE && !write)

@@ -6,9 +6,9 @@ static uint32_t key[8];
 static uint64_t counter;
 
 #define ROTL(v, n) (((v) << (n)) | ((v) >> (32 - (n))))
-#define QR(a, b, c, d)                                                         \
-  a += b, d ^= a, d = ROTL(d, 16), c += d, b ^= c, b = ROTL(b, 12),            \
-  a += b, d ^= a, d = ROTL(d, 8), c += d, b ^= c, b = ROTL(b, 7)
+#define QR(a, b, c, d)                                                                             \
+  a += b, d ^= a, d = ROTL(d, 16), c += d, b ^= c, b = ROTL(b, 12), a += b, d ^= a,                \
+                  d = ROTL(d, 8), c += d, b ^= c, b = ROTL(b, 7)
 
 static void chacha_block(uint32_t out[16])
 {

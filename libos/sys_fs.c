@@ -410,7 +410,9 @@ static int64_t do_access(int dirfd, uint64_t upath, uint32_t mode, int flags)
     return -EROFS;
   if (los_proc.uid == 0) /* root: x needs some x bit, r/w always pass */
     return (mode & 1) && !S_ISDIR(k.mode) && !(k.mode & 0111) ? -EACCES : 0;
-  bits = k.uid == los_proc.uid ? (k.mode >> 6) & 7 : k.gid == los_proc.gid ? (k.mode >> 3) & 7 : k.mode & 7;
+  bits = k.uid == los_proc.uid   ? (k.mode >> 6) & 7
+         : k.gid == los_proc.gid ? (k.mode >> 3) & 7
+                                 : k.mode & 7;
   return (bits & mode) == mode ? 0 : -EACCES;
 }
 
@@ -652,7 +654,9 @@ static int64_t chmod_at(int dirfd, uint64_t upath, uint32_t mode, int flags)
 {
   static struct vres r;
   int rc = los_copy_str(pathbuf, upath, sizeof(pathbuf));
-  if (rc < 0 || (rc = vfs_resolve(dirfd, pathbuf, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW | VFS_UPPER, &r)) < 0)
+  if (rc < 0 ||
+      (rc = vfs_resolve(dirfd, pathbuf, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW | VFS_UPPER,
+                        &r)) < 0)
     return rc;
   return r.exists ? vfs_chmod(&r, mode) : -ENOENT;
 }
@@ -774,10 +778,12 @@ SYSDEF(utimensat)
     else if (t[i].nsec != UTIME_OMIT_ && (t[i].nsec < 0 || t[i].nsec >= 1000000000))
       return -EINVAL;
   }
-  rc = vfs_resolve((int)a0, pathbuf, (a3 & AT_SYMLINK_NOFOLLOW) ? VFS_UPPER : VFS_FOLLOW | VFS_UPPER, &r);
+  rc = vfs_resolve((int)a0, pathbuf,
+                   (a3 & AT_SYMLINK_NOFOLLOW) ? VFS_UPPER : VFS_FOLLOW | VFS_UPPER, &r);
   if (rc < 0)
     return rc;
   if (!r.exists)
     return -ENOENT;
-  return vfs_utimes(&r, t[0].nsec == UTIME_OMIT_ ? NULL : &t[0], t[1].nsec == UTIME_OMIT_ ? NULL : &t[1]);
+  return vfs_utimes(&r, t[0].nsec == UTIME_OMIT_ ? NULL : &t[0],
+                    t[1].nsec == UTIME_OMIT_ ? NULL : &t[1]);
 }

@@ -93,8 +93,8 @@ SYSDEF(mremap)
       los_mm_free(old + nlen, olen - nlen);
     return (int64_t)old;
   }
-  if (los_mm_alloc_fixed(old + olen, nlen - olen, LOS_PROT_READ | LOS_PROT_WRITE, VMA_APP,
-                         false) == 0)
+  if (los_mm_alloc_fixed(old + olen, nlen - olen, LOS_PROT_READ | LOS_PROT_WRITE, VMA_APP, false) ==
+      0)
     return (int64_t)old; /* grown in place */
   if (!(a3 & MREMAP_MAYMOVE_))
     return -ENOMEM;

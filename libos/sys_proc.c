@@ -129,12 +129,8 @@ SYSDEF(setsid)
 SYSDEF(arch_prctl)
 {
   switch (a0) {
-  case ARCH_SET_FS:
-    __asm__ volatile("wrfsbase %0" : : "r"(a1));
-    return 0;
-  case ARCH_SET_GS:
-    __asm__ volatile("wrgsbase %0" : : "r"(a1));
-    return 0;
+  case ARCH_SET_FS: __asm__ volatile("wrfsbase %0" : : "r"(a1)); return 0;
+  case ARCH_SET_GS: __asm__ volatile("wrgsbase %0" : : "r"(a1)); return 0;
   case ARCH_GET_FS:
   case ARCH_GET_GS: {
     uint64_t v;
@@ -147,8 +143,7 @@ SYSDEF(arch_prctl)
     *(uint64_t *)a1 = v;
     return 0;
   }
-  default:
-    return -EINVAL;
+  default: return -EINVAL;
   }
 }
 
@@ -272,7 +267,9 @@ SYSDEF(rt_sigaction)
     if (!USER_OK(a1, 32, false))
       return -EFAULT;
     memcpy(sig_act[sig], (const void *)a1, 32);
-    los_proc.sig_handlers[sig] = sig_act[sig][0] == SIG_DFL_ ? 0 : sig_act[sig][0] == SIG_IGN_ ? 1 : 2;
+    los_proc.sig_handlers[sig] = sig_act[sig][0] == SIG_DFL_   ? 0
+                                 : sig_act[sig][0] == SIG_IGN_ ? 1
+                                                               : 2;
   }
   return 0;
 }
@@ -402,20 +399,15 @@ SYSDEF(prctl)
     memcpy((void *)a1, comm, sizeof(comm));
     return 0;
   case PR_SET_PDEATHSIG_:
-  case PR_SET_DUMPABLE_:
-    return 0;
+  case PR_SET_DUMPABLE_: return 0;
   case PR_GET_PDEATHSIG_:
     if (!USER_OK(a1, 4, true))
       return -EFAULT;
     *(int *)a1 = 0;
     return 0;
-  case PR_GET_DUMPABLE_:
-    return 1;
-  case PR_SET_NO_NEW_PRIVS_:
-    return a1 == 1 ? 0 : -EINVAL;
-  case PR_GET_NO_NEW_PRIVS_:
-    return 1; /* privileges never change inside a trustlet */
-  default:
-    return -EINVAL;
+  case PR_GET_DUMPABLE_: return 1;
+  case PR_SET_NO_NEW_PRIVS_: return a1 == 1 ? 0 : -EINVAL;
+  case PR_GET_NO_NEW_PRIVS_: return 1; /* privileges never change inside a trustlet */
+  default: return -EINVAL;
   }
 }

@@ -20,21 +20,16 @@ static int clock_ns(uint64_t id, uint64_t *ns)
 {
   switch (id) {
   case CLOCK_REALTIME_:
-  case CLOCK_REALTIME_COARSE_:
-    *ns = los_time_realtime_ns();
-    return 0;
+  case CLOCK_REALTIME_COARSE_: *ns = los_time_realtime_ns(); return 0;
   case CLOCK_MONOTONIC_:
   case CLOCK_MONOTONIC_RAW_:
   case CLOCK_MONOTONIC_COARSE_:
-  case CLOCK_BOOTTIME_:
-    *ns = los_time_monotonic_ns();
-    return 0;
+  case CLOCK_BOOTTIME_: *ns = los_time_monotonic_ns(); return 0;
   case CLOCK_PROCESS_CPUTIME_ID_:
   case CLOCK_THREAD_CPUTIME_ID_:
     *ns = los_time_monotonic_ns() - los_shared->clock.monotonic_ns;
     return 0;
-  default:
-    return -EINVAL;
+  default: return -EINVAL;
   }
 }
 

@@ -43,7 +43,7 @@ void los_syscall(struct los_regs *r)
   else
     ret = unsupported(nr);
   if (los_proc.trace)
-    los_log("trace: %s(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld", nr < NR_MAX && names[nr] ? names[nr] : "?",
-            r->rdi, r->rsi, r->rdx, r->r10, ret);
+    los_log("trace: %s(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld",
+            nr < NR_MAX && names[nr] ? names[nr] : "?", r->rdi, r->rsi, r->rdx, r->r10, ret);
   r->rax = (uint64_t)ret;
 }

@@ -17,7 +17,8 @@ static char cwd[LOS_PATH_MAX] = "/";
 static const struct {
   const char *name;
   uint32_t rdev; /* major << 8 | minor, as on Linux */
-} devices[] = {{"null", 0x103}, {"zero", 0x105}, {"full", 0x107}, {"random", 0x108}, {"urandom", 0x109}};
+} devices[] = {
+    {"null", 0x103}, {"zero", 0x105}, {"full", 0x107}, {"random", 0x108}, {"urandom", 0x109}};
 
 static void dev_init(void)
 {
@@ -300,7 +301,8 @@ int vfs_resolve(int dirfd, const char *path, unsigned flags, struct vres *res)
   }
   res->node = w.stack[w.depth];
   res->parent = w.depth > 0 ? w.stack[w.depth - 1] : w.stack[0];
-  memcpy(res->name, w.depth > 0 ? w.names[w.depth] : "/", w.depth > 0 ? strlen(w.names[w.depth]) + 1 : 2);
+  memcpy(res->name, w.depth > 0 ? w.names[w.depth] : "/",
+         w.depth > 0 ? strlen(w.names[w.depth]) + 1 : 2);
   walk_path(&w, res->path);
   return 0;
 }
@@ -411,7 +413,8 @@ int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_f
   static struct vres r;
   int acc = flags & O_ACCMODE;
   bool wr = acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC);
-  unsigned rf = ((flags & O_NOFOLLOW) ? 0 : VFS_FOLLOW) | ((wr || (flags & O_CREAT)) ? VFS_UPPER : 0);
+  unsigned rf =
+      ((flags & O_NOFOLLOW) ? 0 : VFS_FOLLOW) | ((wr || (flags & O_CREAT)) ? VFS_UPPER : 0);
   int rc = vfs_resolve(dirfd, path, rf, &r);
   struct mnode *n;
 
@@ -568,9 +571,8 @@ int vfs_getdents(struct los_file *f, void *buf, uint64_t size)
   }
   while (f->pos < LOWER_BIT && d->up != NULL && f->pos - 2 < d->up->nents) {
     struct mdirent *e = &d->up->ents[f->pos - 2];
-    if (!e->node->whiteout &&
-        put_dirent(buf, size, &used, e->node->ino, f->pos + 1, mode_dtype(e->node->mode), e->name,
-                   strlen(e->name)) < 0)
+    if (!e->node->whiteout && put_dirent(buf, size, &used, e->node->ino, f->pos + 1,
+                                         mode_dtype(e->node->mode), e->name, strlen(e->name)) < 0)
       goto full;
     f->pos++;
   }

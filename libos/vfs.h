@@ -28,11 +28,11 @@ struct mnode {
   uint32_t mode, uid, gid, nlink;
   uint64_t ino, size, rdev;
   struct los_ts atime, mtime, ctime;
-  uint32_t refs;   /* open files + parent links */
-  bool whiteout;   /* hides the lower entry of the same name */
-  bool opaque;     /* directory hides the whole lower directory */
-  bool mount;      /* root of a writable tree (tmpfs) */
-  char *data;      /* file bytes or symlink target */
+  uint32_t refs; /* open files + parent links */
+  bool whiteout; /* hides the lower entry of the same name */
+  bool opaque;   /* directory hides the whole lower directory */
+  bool mount;    /* root of a writable tree (tmpfs) */
+  char *data;    /* file bytes or symlink target */
   uint64_t cap;
   struct mdirent *ents;
   uint32_t nents, cap_ents;
@@ -70,8 +70,8 @@ extern struct erofs_fs los_image;
 void los_vfs_init(const void *image, uint64_t size, bool readonly_root);
 
 /* Resolution flags */
-#define VFS_FOLLOW 1u  /* follow a final symlink */
-#define VFS_UPPER 2u   /* copy parent directories up (for writes) */
+#define VFS_FOLLOW 1u /* follow a final symlink */
+#define VFS_UPPER 2u  /* copy parent directories up (for writes) */
 
 struct vres {
   bool exists;

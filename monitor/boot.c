@@ -51,8 +51,8 @@ static uint64_t *pt_next(struct pt_alloc *pa, uint64_t *e, hacher_error_t *err)
 }
 
 /* Map [va, va+size) to [pa, ...) with 2 MiB pages; all three 2 MiB aligned. */
-static int map_2m(struct pt_alloc *pa, uint64_t *pml4, uint64_t va, uint64_t phys,
-                  uint64_t size, uint64_t flags, hacher_error_t *err)
+static int map_2m(struct pt_alloc *pa, uint64_t *pml4, uint64_t va, uint64_t phys, uint64_t size,
+                  uint64_t flags, hacher_error_t *err)
 {
   for (uint64_t off = 0; off < size; off += SZ_2M) {
     uint64_t v = va + off;
@@ -131,8 +131,8 @@ static void build_descriptors(struct mon_vm *vm, struct plat_boot_cpu *cpu)
   gdt[TL_SEL_KDATA / 8] = 0x00cf93000000ffffULL;
   gdt[TL_SEL_UDATA / 8] = 0x00cff3000000ffffULL;
   gdt[TL_SEL_UCODE / 8] = 0x00affb000000ffffULL;
-  gdt[TL_SEL_TSS / 8] = 103 | ((tss_base & 0xffffff) << 16) | (0x89ULL << 40) |
-                        ((tss_base >> 24 & 0xff) << 56);
+  gdt[TL_SEL_TSS / 8] =
+      103 | ((tss_base & 0xffffff) << 16) | (0x89ULL << 40) | ((tss_base >> 24 & 0xff) << 56);
   gdt[TL_SEL_TSS / 8 + 1] = tss_base >> 32;
   memcpy(tss + 4, &rsp0, 8);
   tss[102] = 104; /* I/O map base past the limit: no bitmap, IOPL decides */
@@ -171,8 +171,8 @@ static int load_libos(struct mon_vm *vm, hacher_error_t *err)
   }
   memcpy(&hdr, vm->ram + vm->los_phys, sizeof(hdr));
   if (hdr.magic != TL_LOS_MAGIC || hdr.abi_version != TL_ABI_VERSION)
-    return hacher_error(err, 0, "embedded LibOS has ABI %u, monitor expects %u",
-                        hdr.abi_version, TL_ABI_VERSION);
+    return hacher_error(err, 0, "embedded LibOS has ABI %u, monitor expects %u", hdr.abi_version,
+                        TL_ABI_VERSION);
   vm->los_boot_entry = hdr.boot_entry;
   vm->los_syscall_entry = hdr.syscall_entry;
   return 0;

@@ -13,24 +13,24 @@ struct exc_info {
 };
 
 static const struct exc_info exceptions[32] = {
-  [0] = {"#DE divide error", SIGFPE},
-  [1] = {"#DB debug", SIGTRAP},
-  [2] = {"NMI", SIGKILL},
-  [3] = {"#BP breakpoint", SIGTRAP},
-  [4] = {"#OF overflow", SIGSEGV},
-  [5] = {"#BR bound range", SIGSEGV},
-  [6] = {"#UD invalid opcode", SIGILL},
-  [7] = {"#NM device not available", SIGSEGV},
-  [8] = {"#DF double fault", SIGKILL},
-  [10] = {"#TS invalid TSS", SIGSEGV},
-  [11] = {"#NP segment not present", SIGBUS},
-  [12] = {"#SS stack fault", SIGBUS},
-  [13] = {"#GP general protection", SIGSEGV},
-  [14] = {"#PF page fault", SIGSEGV},
-  [16] = {"#MF x87 floating point", SIGFPE},
-  [17] = {"#AC alignment check", SIGBUS},
-  [18] = {"#MC machine check", SIGKILL},
-  [19] = {"#XM SIMD floating point", SIGFPE},
+    [0] = {"#DE divide error", SIGFPE},
+    [1] = {"#DB debug", SIGTRAP},
+    [2] = {"NMI", SIGKILL},
+    [3] = {"#BP breakpoint", SIGTRAP},
+    [4] = {"#OF overflow", SIGSEGV},
+    [5] = {"#BR bound range", SIGSEGV},
+    [6] = {"#UD invalid opcode", SIGILL},
+    [7] = {"#NM device not available", SIGSEGV},
+    [8] = {"#DF double fault", SIGKILL},
+    [10] = {"#TS invalid TSS", SIGSEGV},
+    [11] = {"#NP segment not present", SIGBUS},
+    [12] = {"#SS stack fault", SIGBUS},
+    [13] = {"#GP general protection", SIGSEGV},
+    [14] = {"#PF page fault", SIGSEGV},
+    [16] = {"#MF x87 floating point", SIGFPE},
+    [17] = {"#AC alignment check", SIGBUS},
+    [18] = {"#MC machine check", SIGKILL},
+    [19] = {"#XM SIMD floating point", SIGFPE},
 };
 
 /* Frame the stubs leave on the ring-0 stack. */
@@ -51,7 +51,9 @@ void mon_exception(struct mon_vm *vm, uint32_t vector)
   }
   memcpy(&f, vm->ram + regs.rsp, sizeof(f));
   name = exceptions[vector].name ? exceptions[vector].name : "reserved exception";
-  log_debug("trap frame: rip 0x%llx cs 0x%llx rflags 0x%llx rsp 0x%llx ss 0x%llx", (unsigned long long)f.rip, (unsigned long long)f.cs, (unsigned long long)f.rflags, (unsigned long long)f.rsp, (unsigned long long)f.ss);
+  log_debug("trap frame: rip 0x%llx cs 0x%llx rflags 0x%llx rsp 0x%llx ss 0x%llx",
+            (unsigned long long)f.rip, (unsigned long long)f.cs, (unsigned long long)f.rflags,
+            (unsigned long long)f.rsp, (unsigned long long)f.ss);
   if ((f.cs & 3) != 3 || f.rip >= TL_LOS_VA || exceptions[vector].signal == SIGKILL) {
     mon_fault(vm, "LibOS exception %s (vector %u, error 0x%llx) at rip 0x%llx, address 0x%llx",
               name, vector, (unsigned long long)f.error, (unsigned long long)f.rip,

@@ -25,10 +25,8 @@ static int64_t guest_errno(int e)
   case EBADF:
   case EINVAL:
   case EFBIG:
-  case EDQUOT:
-    return -e;
-  default:
-    return -EIO;
+  case EDQUOT: return -e;
+  default: return -EIO;
   }
 }
 
@@ -125,38 +123,22 @@ static void hc_message(struct mon_vm *vm, struct tl_hc *hc, bool abort)
 
 void mon_hypercall(struct mon_vm *vm, uint32_t gpa)
 {
-  struct tl_hc *hc = MON_GUEST(vm, ((tl_gptr_t){gpa}), sizeof(*hc), MON_READ | MON_WRITE,
-                               "hypercall");
+  struct tl_hc *hc =
+      MON_GUEST(vm, ((tl_gptr_t){gpa}), sizeof(*hc), MON_READ | MON_WRITE, "hypercall");
   int64_t ret = 0;
 
   if (hc == NULL)
     return;
   switch (hc->nr) {
-  case TL_HC_WRITE:
-    ret = hc_io(vm, hc, true);
-    break;
-  case TL_HC_READ:
-    ret = hc_io(vm, hc, false);
-    break;
-  case TL_HC_EXIT:
-    hc_end(vm, hc);
-    return;
+  case TL_HC_WRITE: ret = hc_io(vm, hc, true); break;
+  case TL_HC_READ: ret = hc_io(vm, hc, false); break;
+  case TL_HC_EXIT: hc_end(vm, hc); return;
   case TL_HC_ABORT:
-  case TL_HC_LOG:
-    hc_message(vm, hc, hc->nr == TL_HC_ABORT);
-    break;
-  case TL_HC_SLEEP:
-    ret = hc_sleep(vm, hc);
-    break;
-  case TL_HC_DISCARD:
-    ret = hc_discard(vm, hc);
-    break;
-  case TL_HC_CLOCK:
-    mon_clock_update(vm);
-    break;
-  default:
-    mon_fault(vm, "unknown request %u", hc->nr);
-    return;
+  case TL_HC_LOG: hc_message(vm, hc, hc->nr == TL_HC_ABORT); break;
+  case TL_HC_SLEEP: ret = hc_sleep(vm, hc); break;
+  case TL_HC_DISCARD: ret = hc_discard(vm, hc); break;
+  case TL_HC_CLOCK: mon_clock_update(vm); break;
+  default: mon_fault(vm, "unknown request %u", hc->nr); return;
   }
   hc->ret = ret;
 }

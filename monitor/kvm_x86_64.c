@@ -93,11 +93,11 @@ int plat_map(struct plat_vm *vm, uint32_t slot, uint64_t gpa, void *host, uint64
              bool readonly, hacher_error_t *err)
 {
   struct kvm_userspace_memory_region r = {
-    .slot = slot,
-    .flags = readonly ? KVM_MEM_READONLY : 0,
-    .guest_phys_addr = gpa,
-    .memory_size = size,
-    .userspace_addr = (uint64_t)(uintptr_t)host,
+      .slot = slot,
+      .flags = readonly ? KVM_MEM_READONLY : 0,
+      .guest_phys_addr = gpa,
+      .memory_size = size,
+      .userspace_addr = (uint64_t)(uintptr_t)host,
   };
   if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
     return kvm_err(err, "KVM_SET_USER_MEMORY_REGION");
@@ -209,12 +209,8 @@ static void decode_exit(struct kvm_run *run, struct plat_exit *exit)
     snprintf(exit->detail, sizeof(exit->detail), "unsupported I/O on port 0x%x (size %u, %s)",
              run->io.port, run->io.size, run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in");
     return;
-  case KVM_EXIT_HLT:
-    exit->kind = PLAT_EXIT_HALT;
-    return;
-  case KVM_EXIT_SHUTDOWN:
-    exit->kind = PLAT_EXIT_SHUTDOWN;
-    return;
+  case KVM_EXIT_HLT: exit->kind = PLAT_EXIT_HALT; return;
+  case KVM_EXIT_SHUTDOWN: exit->kind = PLAT_EXIT_SHUTDOWN; return;
   case KVM_EXIT_MMIO:
     exit->kind = PLAT_EXIT_MMIO;
     exit->addr = run->mmio.phys_addr;
@@ -234,8 +230,7 @@ static void decode_exit(struct kvm_run *run, struct plat_exit *exit)
     return;
   default:
     exit->kind = PLAT_EXIT_FAIL;
-    snprintf(exit->detail, sizeof(exit->detail), "unexpected KVM exit reason %u",
-             run->exit_reason);
+    snprintf(exit->detail, sizeof(exit->detail), "unexpected KVM exit reason %u", run->exit_reason);
   }
 }
 
@@ -260,8 +255,7 @@ int plat_get_regs(struct plat_vm *vm, struct plat_regs *out)
   struct kvm_sregs sregs;
 
   memset(out, 0, sizeof(*out));
-  if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
-      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+  if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 || ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
     return -1;
   out->rip = regs.rip;
   out->rsp = regs.rsp;

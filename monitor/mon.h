@@ -14,7 +14,7 @@ struct mon_vm {
   struct plat_vm *plat;
   uint8_t *ram; /* host mapping of guest RAM [0, ram_size) */
   uint64_t ram_size;
-  uint8_t *image; /* host mapping of the image slot */
+  uint8_t *image;      /* host mapping of the image slot */
   uint64_t image_size; /* bytes of the image file */
   uint64_t image_map_size;
   uint64_t los_phys;
@@ -38,7 +38,7 @@ struct mon_vm {
  * caller must then return without touching guest memory. */
 void *mon_guest_checked(struct mon_vm *vm, tl_gptr_t p, uint64_t len, unsigned access,
                         const char *what, const char *file, int line);
-#define MON_GUEST(vm, p, len, access, what)                                    \
+#define MON_GUEST(vm, p, len, access, what)                                                        \
   mon_guest_checked((vm), (p), (len), (access), (what), __FILE__, __LINE__)
 
 /* Pure range check used by mon_guest_checked (exposed for unit tests): true

@@ -19,7 +19,8 @@ static volatile sig_atomic_t pending_signal;
 
 /* Signals the monitor turns into the function's signals; the rest keep their
  * default disposition (SIGKILL/SIGSTOP cannot be caught anyway). */
-static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM};
+static const int forwarded_signals[] = {SIGTERM, SIGINT,  SIGHUP, SIGQUIT,
+                                        SIGUSR1, SIGUSR2, SIGALRM};
 
 static void on_signal(int sig)
 {
@@ -142,15 +143,9 @@ static void handle_exit(struct mon_vm *vm, const struct plat_exit *ex)
       fault_with_rip(vm, what);
     }
     break;
-  case PLAT_EXIT_SIGNAL:
-    deliver_signal(vm);
-    break;
-  case PLAT_EXIT_HALT:
-    fault_with_rip(vm, "guest halted");
-    break;
-  case PLAT_EXIT_SHUTDOWN:
-    fault_with_rip(vm, "guest triple fault");
-    break;
+  case PLAT_EXIT_SIGNAL: deliver_signal(vm); break;
+  case PLAT_EXIT_HALT: fault_with_rip(vm, "guest halted"); break;
+  case PLAT_EXIT_SHUTDOWN: fault_with_rip(vm, "guest triple fault"); break;
   case PLAT_EXIT_MMIO:
     if (ex->addr == TL_HC_DOORBELL && ex->mmio_write32) {
       mon_hypercall(vm, ex->value);
@@ -160,9 +155,7 @@ static void handle_exit(struct mon_vm *vm, const struct plat_exit *ex)
              (unsigned long long)ex->addr);
     fault_with_rip(vm, what);
     break;
-  case PLAT_EXIT_FAIL:
-    fault_with_rip(vm, ex->detail);
-    break;
+  case PLAT_EXIT_FAIL: fault_with_rip(vm, ex->detail); break;
   }
 }
 

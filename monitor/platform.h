@@ -23,7 +23,7 @@ struct plat_exit {
   enum plat_exit_kind kind;
   uint16_t port;
   uint32_t value;
-  uint64_t addr; /* MMIO address */
+  uint64_t addr;     /* MMIO address */
   bool mmio_write32; /* MMIO: a 4-byte store; value holds the data */
   char detail[96];
 };

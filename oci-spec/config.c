@@ -81,8 +81,8 @@ static bool to_i64(yajl_val v, int64_t *out)
   return true;
 }
 
-static int get_string(struct ctx *c, yajl_val obj, const char *path, const char *key,
-                      bool required, char **out)
+static int get_string(struct ctx *c, yajl_val obj, const char *path, const char *key, bool required,
+                      char **out)
 {
   yajl_val v = member(obj, key);
 
@@ -109,8 +109,8 @@ static int get_bool(struct ctx *c, yajl_val obj, const char *path, const char *k
   return 0;
 }
 
-static int get_u32(struct ctx *c, yajl_val obj, const char *path, const char *key,
-                   bool *present, uint32_t *out)
+static int get_u32(struct ctx *c, yajl_val obj, const char *path, const char *key, bool *present,
+                   uint32_t *out)
 {
   yajl_val v = member(obj, key);
   uint64_t n;
@@ -125,8 +125,7 @@ static int get_u32(struct ctx *c, yajl_val obj, const char *path, const char *ke
   return 0;
 }
 
-static int get_u64(struct ctx *c, yajl_val obj, const char *path, const char *key,
-                   uint64_t *out)
+static int get_u64(struct ctx *c, yajl_val obj, const char *path, const char *key, uint64_t *out)
 {
   yajl_val v = member(obj, key);
 
@@ -137,8 +136,8 @@ static int get_u64(struct ctx *c, yajl_val obj, const char *path, const char *ke
   return 0;
 }
 
-static int get_i64(struct ctx *c, yajl_val obj, const char *path, const char *key,
-                   bool *present, int64_t *out)
+static int get_i64(struct ctx *c, yajl_val obj, const char *path, const char *key, bool *present,
+                   int64_t *out)
 {
   yajl_val v = member(obj, key);
 
@@ -151,8 +150,8 @@ static int get_i64(struct ctx *c, yajl_val obj, const char *path, const char *ke
 }
 
 /* *out is NULL when absent, so callers can skip optional sections. */
-static int get_typed(struct ctx *c, yajl_val obj, const char *path, const char *key,
-                     yajl_type type, yajl_val *out)
+static int get_typed(struct ctx *c, yajl_val obj, const char *path, const char *key, yajl_type type,
+                     yajl_val *out)
 {
   yajl_val v = member(obj, key);
 
@@ -194,10 +193,10 @@ static int parse_user(struct ctx *c, struct oci_config *cfg, yajl_val process)
     return -1;
   if (user == NULL)
     return 0;
-  if (get_u32(c, user, path, "uid", NULL, &cfg->uid) < 0
-      || get_u32(c, user, path, "gid", NULL, &cfg->gid) < 0
-      || get_u32(c, user, path, "umask", &cfg->has_umask, &cfg->umask) < 0
-      || get_typed(c, user, path, "additionalGids", yajl_t_array, &gids) < 0)
+  if (get_u32(c, user, path, "uid", NULL, &cfg->uid) < 0 ||
+      get_u32(c, user, path, "gid", NULL, &cfg->gid) < 0 ||
+      get_u32(c, user, path, "umask", &cfg->has_umask, &cfg->umask) < 0 ||
+      get_typed(c, user, path, "additionalGids", yajl_t_array, &gids) < 0)
     return -1;
   if (gids == NULL)
     return 0;
@@ -218,8 +217,8 @@ static int parse_rlimit(struct ctx *c, struct oci_rlimit *rl, yajl_val v, size_t
 
   if (!YAJL_IS_OBJECT(v))
     return path_error(c, path, NULL, "expected an object");
-  if (get_string(c, v, path, "type", true, &rl->type) < 0
-      || get_u64(c, v, path, "hard", &rl->hard) < 0 || get_u64(c, v, path, "soft", &rl->soft) < 0)
+  if (get_string(c, v, path, "type", true, &rl->type) < 0 ||
+      get_u64(c, v, path, "hard", &rl->hard) < 0 || get_u64(c, v, path, "soft", &rl->soft) < 0)
     return -1;
   return 0;
 }
@@ -257,11 +256,11 @@ static int parse_process(struct ctx *c, struct oci_config *cfg, yajl_val root)
     return -1;
   if (cfg->args_count == 0)
     return path_error(c, path, "args", "expected a non-empty array of strings");
-  if (get_bool(c, process, path, "terminal", &cfg->terminal) < 0
-      || get_string_array(c, process, path, "env", &cfg->env, &cfg->env_count) < 0
-      || get_string(c, process, path, "cwd", false, &cfg->cwd) < 0
-      || get_bool(c, process, path, "noNewPrivileges", &cfg->no_new_privileges) < 0
-      || parse_user(c, cfg, process) < 0 || parse_rlimits(c, cfg, process) < 0)
+  if (get_bool(c, process, path, "terminal", &cfg->terminal) < 0 ||
+      get_string_array(c, process, path, "env", &cfg->env, &cfg->env_count) < 0 ||
+      get_string(c, process, path, "cwd", false, &cfg->cwd) < 0 ||
+      get_bool(c, process, path, "noNewPrivileges", &cfg->no_new_privileges) < 0 ||
+      parse_user(c, cfg, process) < 0 || parse_rlimits(c, cfg, process) < 0)
     return -1;
   if (cfg->cwd != NULL && cfg->cwd[0] != '/')
     return path_error(c, path, "cwd", "expected an absolute path");
@@ -276,8 +275,8 @@ static int parse_root(struct ctx *c, struct oci_config *cfg, yajl_val root)
     return -1;
   if (v == NULL)
     return path_error(c, ".root", "path", "missing");
-  if (get_string(c, v, ".root", "path", true, &cfg->root_path) < 0
-      || get_bool(c, v, ".root", "readonly", &cfg->root_readonly) < 0)
+  if (get_string(c, v, ".root", "path", true, &cfg->root_path) < 0 ||
+      get_bool(c, v, ".root", "readonly", &cfg->root_readonly) < 0)
     return -1;
   return 0;
 }
@@ -288,10 +287,10 @@ static int parse_mount(struct ctx *c, struct oci_mount *m, yajl_val v, size_t i)
 
   if (!YAJL_IS_OBJECT(v))
     return path_error(c, path, NULL, "expected an object");
-  if (get_string(c, v, path, "destination", true, &m->destination) < 0
-      || get_string(c, v, path, "type", false, &m->type) < 0
-      || get_string(c, v, path, "source", false, &m->source) < 0
-      || get_string_array(c, v, path, "options", &m->options, &m->options_count) < 0)
+  if (get_string(c, v, path, "destination", true, &m->destination) < 0 ||
+      get_string(c, v, path, "type", false, &m->type) < 0 ||
+      get_string(c, v, path, "source", false, &m->source) < 0 ||
+      get_string_array(c, v, path, "options", &m->options, &m->options_count) < 0)
     return -1;
   return 0;
 }
@@ -362,8 +361,8 @@ static int parse_namespace(struct ctx *c, struct oci_namespace *ns, yajl_val v, 
 
   if (!YAJL_IS_OBJECT(v))
     return path_error(c, path, NULL, "expected an object");
-  if (get_string(c, v, path, "type", true, &ns->type) < 0
-      || get_string(c, v, path, "path", false, &ns->path) < 0)
+  if (get_string(c, v, path, "type", true, &ns->type) < 0 ||
+      get_string(c, v, path, "path", false, &ns->path) < 0)
     return -1;
   return 0;
 }
@@ -382,10 +381,10 @@ static int parse_memory(struct ctx *c, struct oci_config *cfg, yajl_val linux_ob
   if (mem == NULL)
     return 0;
   /* Stored as written: -1 means unlimited and the cgroup writer validates ranges. */
-  if (get_i64(c, mem, path, "limit", &cfg->has_memory_limit, &cfg->memory_limit) < 0
-      || get_i64(c, mem, path, "reservation", &cfg->has_memory_reservation,
-                 &cfg->memory_reservation) < 0
-      || get_i64(c, mem, path, "swap", &cfg->has_memory_swap, &cfg->memory_swap) < 0)
+  if (get_i64(c, mem, path, "limit", &cfg->has_memory_limit, &cfg->memory_limit) < 0 ||
+      get_i64(c, mem, path, "reservation", &cfg->has_memory_reservation, &cfg->memory_reservation) <
+          0 ||
+      get_i64(c, mem, path, "swap", &cfg->has_memory_swap, &cfg->memory_swap) < 0)
     return -1;
   return 0;
 }
@@ -397,8 +396,7 @@ static int parse_linux(struct ctx *c, struct oci_config *cfg, yajl_val root)
 
   if (get_typed(c, root, "", "linux", yajl_t_object, &linux_obj) < 0)
     return -1;
-  if (linux_obj != NULL
-      && get_typed(c, linux_obj, ".linux", "namespaces", yajl_t_array, &arr) < 0)
+  if (linux_obj != NULL && get_typed(c, linux_obj, ".linux", "namespaces", yajl_t_array, &arr) < 0)
     return -1;
   n = arr ? arr->u.array.len : 0;
   cfg->namespaces = xmalloc0(sizeof(*cfg->namespaces) * (n + 1));
@@ -485,8 +483,7 @@ static int parse_tree(struct ctx *c, const char *text, size_t size, yajl_val *ou
   *out = yajl_tree_parse(buf, msg, sizeof(msg));
   if (*out == NULL) {
     collapse_message(msg);
-    return hacher_error(c->err, 0, "%s: invalid JSON: %s", c->name,
-                        msg[0] ? msg : "parse error");
+    return hacher_error(c->err, 0, "%s: invalid JSON: %s", c->name, msg[0] ? msg : "parse error");
   }
   if (!YAJL_IS_OBJECT(*out))
     return hacher_error(c->err, 0, "%s: expected a JSON object", c->name);
@@ -495,11 +492,11 @@ static int parse_tree(struct ctx *c, const char *text, size_t size, yajl_val *ou
 
 static int parse_config(struct ctx *c, struct oci_config *cfg, yajl_val root)
 {
-  if (get_string(c, root, "", "ociVersion", true, &cfg->oci_version) < 0
-      || parse_root(c, cfg, root) < 0 || parse_process(c, cfg, root) < 0
-      || get_string(c, root, "", "hostname", false, &cfg->hostname) < 0
-      || parse_mounts(c, cfg, root) < 0 || parse_annotations(c, cfg, root) < 0
-      || parse_linux(c, cfg, root) < 0)
+  if (get_string(c, root, "", "ociVersion", true, &cfg->oci_version) < 0 ||
+      parse_root(c, cfg, root) < 0 || parse_process(c, cfg, root) < 0 ||
+      get_string(c, root, "", "hostname", false, &cfg->hostname) < 0 ||
+      parse_mounts(c, cfg, root) < 0 || parse_annotations(c, cfg, root) < 0 ||
+      parse_linux(c, cfg, root) < 0)
     return -1;
   fill_defaults(cfg);
   return 0;

@@ -16,8 +16,8 @@ struct oci_rlimit {
 
 struct oci_mount {
   char *destination;
-  char *type;   /* may be NULL */
-  char *source; /* may be NULL */
+  char *type;     /* may be NULL */
+  char *source;   /* may be NULL */
   char **options; /* NULL-terminated; never NULL */
   size_t options_count;
 };

@@ -16,14 +16,14 @@ static const struct {
   const char *name;
   int resource;
 } rlimit_names[] = {
-  {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-  {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_STACK", RLIMIT_STACK},
-  {"RLIMIT_CORE", RLIMIT_CORE},       {"RLIMIT_RSS", RLIMIT_RSS},
-  {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-  {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_AS", RLIMIT_AS},
-  {"RLIMIT_LOCKS", RLIMIT_LOCKS},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-  {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
-  {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_CPU", RLIMIT_CPU},           {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_DATA", RLIMIT_DATA},         {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},   {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},       {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},     {"RLIMIT_RTTIME", RLIMIT_RTTIME},
 };
 
 static int convert_rlimits(const struct oci_config *cfg, struct mon_rlimit *out,
@@ -52,24 +52,24 @@ static int run_trustlet(struct hacher_global *g, struct hacher_container *c, int
   cleanup_free struct mon_rlimit *rl = xmalloc0(sizeof(*rl) * (cfg->rlimits_count + 1));
   char host[256] = "";
   struct mon_config mc = {
-    .id = c->id,
-    .image_path = image,
-    .ram_size = cfg->has_memory_limit && cfg->memory_limit > 0 ? (uint64_t)cfg->memory_limit : 0,
-    .argv = cfg->args,
-    .argc = cfg->args_count,
-    .envp = cfg->env,
-    .envc = cfg->env_count,
-    .cwd = cfg->cwd,
-    .uid = cfg->uid,
-    .gid = cfg->gid,
-    .umask = cfg->has_umask ? cfg->umask : 022,
-    .groups = cfg->additional_gids,
-    .ngroups = cfg->additional_gids_count,
-    .rlimits = rl,
-    .nrlimits = cfg->rlimits_count,
-    .readonly_root = cfg->root_readonly,
-    .trace = g->debug,
-    .stdio = {0, 1, 2},
+      .id = c->id,
+      .image_path = image,
+      .ram_size = cfg->has_memory_limit && cfg->memory_limit > 0 ? (uint64_t)cfg->memory_limit : 0,
+      .argv = cfg->args,
+      .argc = cfg->args_count,
+      .envp = cfg->env,
+      .envc = cfg->env_count,
+      .cwd = cfg->cwd,
+      .uid = cfg->uid,
+      .gid = cfg->gid,
+      .umask = cfg->has_umask ? cfg->umask : 022,
+      .groups = cfg->additional_gids,
+      .ngroups = cfg->additional_gids_count,
+      .rlimits = rl,
+      .nrlimits = cfg->rlimits_count,
+      .readonly_root = cfg->root_readonly,
+      .trace = g->debug,
+      .stdio = {0, 1, 2},
   };
 
   /* Without a configured hostname the function sees the node's, as with runc. */
@@ -88,10 +88,10 @@ static int run_trustlet(struct hacher_global *g, struct hacher_container *c, int
 int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
 {
   static const struct option opts[] = {
-    {"bundle", required_argument, NULL, 'b'}, {"pid-file", required_argument, NULL, 'p'},
-    {"keep", no_argument, NULL, 'k'},         {"detach", no_argument, NULL, 'd'},
-    {"no-pivot", no_argument, NULL, 'P'},     {"no-new-keyring", no_argument, NULL, 'K'},
-    {"no-subreaper", no_argument, NULL, 'S'}, {NULL, 0, NULL, 0},
+      {"bundle", required_argument, NULL, 'b'}, {"pid-file", required_argument, NULL, 'p'},
+      {"keep", no_argument, NULL, 'k'},         {"detach", no_argument, NULL, 'd'},
+      {"no-pivot", no_argument, NULL, 'P'},     {"no-new-keyring", no_argument, NULL, 'K'},
+      {"no-subreaper", no_argument, NULL, 'S'}, {NULL, 0, NULL, 0},
   };
   const char *bundle = ".", *pid_file = NULL;
   struct hacher_container *c = NULL;
@@ -104,7 +104,9 @@ int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_
     case 'p': pid_file = optarg; break;
     case 'k': keep = true; break;
     case 'd': return hacher_error(err, 0, "run --detach is not supported yet");
-    case 'P': case 'K': case 'S': break;
+    case 'P':
+    case 'K':
+    case 'S': break;
     default: return hacher_error(err, 0, "run: invalid option (see hacher --help)");
     }
   }

@@ -13,8 +13,8 @@ static const struct {
   hacher_cmd_fn fn;
   const char *help;
 } commands[] = {
-  {"run", hacher_cmd_run, "create and run a container in a trustlet"},
-  {"spec", hacher_cmd_spec, "create a new specification file (config.json)"},
+    {"run", hacher_cmd_run, "create and run a container in a trustlet"},
+    {"spec", hacher_cmd_spec, "create a new specification file (config.json)"},
 };
 
 static void usage(FILE *f)
@@ -34,10 +34,14 @@ static void usage(FILE *f)
 static int parse_global(struct hacher_global *g, int argc, char **argv)
 {
   static const struct option opts[] = {
-    {"root", required_argument, NULL, 'r'},  {"log", required_argument, NULL, 'l'},
-    {"log-format", required_argument, NULL, 'f'}, {"debug", no_argument, NULL, 'd'},
-    {"systemd-cgroup", no_argument, NULL, 's'}, {"version", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+      {"root", required_argument, NULL, 'r'},
+      {"log", required_argument, NULL, 'l'},
+      {"log-format", required_argument, NULL, 'f'},
+      {"debug", no_argument, NULL, 'd'},
+      {"systemd-cgroup", no_argument, NULL, 's'},
+      {"version", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
   };
   int c;
 

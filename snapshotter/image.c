@@ -28,9 +28,18 @@ static int run_mkfs(const char *mkfs, const char *rootfs, const char *tmp, hache
 {
   /* Block-aligned data; every inode carries its own mtime (extended inodes),
    * so the superblock build time decides nothing and is zeroed afterwards. */
-  char *const argv[] = {(char *)mkfs, "-E", "noinline_data,force-inode-extended,nosbcrc",
-                        "--preserve-mtime", "-U", "00000000-0000-0000-0000-000000000000",
-                        "-x", "-1", "--quiet", (char *)tmp, (char *)rootfs, NULL};
+  char *const argv[] = {(char *)mkfs,
+                        "-E",
+                        "noinline_data,force-inode-extended,nosbcrc",
+                        "--preserve-mtime",
+                        "-U",
+                        "00000000-0000-0000-0000-000000000000",
+                        "-x",
+                        "-1",
+                        "--quiet",
+                        (char *)tmp,
+                        (char *)rootfs,
+                        NULL};
   char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
   char logpath[] = "/tmp/hacher-mkfs-XXXXXX";
   cleanup_close int logfd = mkstemp(logpath);

@@ -50,38 +50,38 @@ static char *parse_error(const char *text)
   return parse_error_len(text, strlen(text));
 }
 
-#define CHECK_ERROR(json, expected)                                                          \
-  do {                                                                                       \
-    cleanup_free char *check_msg = parse_error(json);                                        \
-    CHECK_EQ_STR(check_msg, expected);                                                       \
+#define CHECK_ERROR(json, expected)                                                                \
+  do {                                                                                             \
+    cleanup_free char *check_msg = parse_error(json);                                              \
+    CHECK_EQ_STR(check_msg, expected);                                                             \
   } while (0)
 
 static const char full_config[] =
-  "{\n"
-  "  \"ociVersion\": \"1.1.0\",\n"
-  "  \"process\": {\n"
-  "    \"terminal\": true,\n"
-  "    \"user\": {\"uid\": 1000, \"gid\": 1001, \"umask\": 18, \"additionalGids\": [5, 6, 7]},\n"
-  "    \"args\": [\"/bin/echo\", \"hello\", \"\"],\n"
-  "    \"env\": [\"PATH=/bin\", \"A=b c\"],\n"
-  "    \"cwd\": \"/work\",\n"
-  "    \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 4096, \"soft\": 1024},\n"
-  "                {\"type\": \"RLIMIT_CORE\", \"hard\": 18446744073709551615, \"soft\": 0}],\n"
-  "    \"noNewPrivileges\": true\n"
-  "  },\n"
-  "  \"root\": {\"path\": \"rootfs\", \"readonly\": true},\n"
-  "  \"hostname\": \"box\",\n"
-  "  \"mounts\": [\n"
-  "    {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},\n"
-  "    {\"destination\": \"/tmp\", \"options\": [\"nosuid\", \"size=1m\"]}\n"
-  "  ],\n"
-  "  \"annotations\": {\"org.example.a\": \"1\", \"b\": \"two\"},\n"
-  "  \"linux\": {\n"
-  "    \"namespaces\": [{\"type\": \"pid\"},\n"
-  "                   {\"type\": \"network\", \"path\": \"/proc/1/ns/net\"}],\n"
-  "    \"resources\": {\"memory\": {\"limit\": 536870912, \"reservation\": 1024, \"swap\": -1}}\n"
-  "  }\n"
-  "}\n";
+    "{\n"
+    "  \"ociVersion\": \"1.1.0\",\n"
+    "  \"process\": {\n"
+    "    \"terminal\": true,\n"
+    "    \"user\": {\"uid\": 1000, \"gid\": 1001, \"umask\": 18, \"additionalGids\": [5, 6, 7]},\n"
+    "    \"args\": [\"/bin/echo\", \"hello\", \"\"],\n"
+    "    \"env\": [\"PATH=/bin\", \"A=b c\"],\n"
+    "    \"cwd\": \"/work\",\n"
+    "    \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 4096, \"soft\": 1024},\n"
+    "                {\"type\": \"RLIMIT_CORE\", \"hard\": 18446744073709551615, \"soft\": 0}],\n"
+    "    \"noNewPrivileges\": true\n"
+    "  },\n"
+    "  \"root\": {\"path\": \"rootfs\", \"readonly\": true},\n"
+    "  \"hostname\": \"box\",\n"
+    "  \"mounts\": [\n"
+    "    {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},\n"
+    "    {\"destination\": \"/tmp\", \"options\": [\"nosuid\", \"size=1m\"]}\n"
+    "  ],\n"
+    "  \"annotations\": {\"org.example.a\": \"1\", \"b\": \"two\"},\n"
+    "  \"linux\": {\n"
+    "    \"namespaces\": [{\"type\": \"pid\"},\n"
+    "                   {\"type\": \"network\", \"path\": \"/proc/1/ns/net\"}],\n"
+    "    \"resources\": {\"memory\": {\"limit\": 536870912, \"reservation\": 1024, \"swap\": -1}}\n"
+    "  }\n"
+    "}\n";
 
 TEST(config_full)
 {
@@ -362,7 +362,8 @@ TEST(config_malformed_json)
   CHECK_ERROR("{a}", "config.json: invalid JSON: lexical error: invalid char in json text.");
   CHECK_ERROR("{", "config.json: invalid JSON: parse error: premature EOF");
   CHECK_ERROR("", "config.json: invalid JSON: parse error: premature EOF");
-  CHECK_ERROR("{\"ociVersion\": \"1\"} x", "config.json: invalid JSON: parse error: trailing garbage");
+  CHECK_ERROR("{\"ociVersion\": \"1\"} x",
+              "config.json: invalid JSON: parse error: trailing garbage");
 }
 
 TEST(config_malformed_message_single_line)
@@ -390,13 +391,13 @@ TEST(config_top_level_not_object)
 TEST(config_unknown_fields_ignored)
 {
   struct oci_config *cfg =
-    parse("{\"ociVersion\": \"1.0.0\", \"x-vendor\": {\"a\": [1, 2.5, null, true]},"
-          " \"root\": {\"path\": \"r\", \"extra\": 1e400},"
-          " \"process\": {\"args\": [\"a\"], \"capabilities\": {\"bounding\": []},"
-          "  \"user\": {\"uid\": 1, \"username\": \"x\"}, \"apparmorProfile\": 5},"
-          " \"linux\": {\"seccomp\": {}, \"resources\": {\"cpu\": {\"shares\": 2},"
-          "  \"memory\": {\"kernel\": \"weird\"}}},"
-          " \"mounts\": [{\"destination\": \"/x\", \"uidMappings\": [], \"gidMappings\": 7}]}");
+      parse("{\"ociVersion\": \"1.0.0\", \"x-vendor\": {\"a\": [1, 2.5, null, true]},"
+            " \"root\": {\"path\": \"r\", \"extra\": 1e400},"
+            " \"process\": {\"args\": [\"a\"], \"capabilities\": {\"bounding\": []},"
+            "  \"user\": {\"uid\": 1, \"username\": \"x\"}, \"apparmorProfile\": 5},"
+            " \"linux\": {\"seccomp\": {}, \"resources\": {\"cpu\": {\"shares\": 2},"
+            "  \"memory\": {\"kernel\": \"weird\"}}},"
+            " \"mounts\": [{\"destination\": \"/x\", \"uidMappings\": [], \"gidMappings\": 7}]}");
 
   CHECK(cfg != NULL);
   if (cfg == NULL)
@@ -410,9 +411,9 @@ TEST(config_unknown_fields_ignored)
 TEST(config_unicode_strings)
 {
   struct oci_config *cfg =
-    parse(MIN_HEAD ", \"hostname\": \"h\\u00e9te\","
-                   " \"process\": {\"args\": [\"\xc3\xa9\xe2\x82\xac\", \"\\ud83d\\ude00\"]},"
-                   " \"annotations\": {\"\xe6\x97\xa5\": \"\\u65e5\"}}");
+      parse(MIN_HEAD ", \"hostname\": \"h\\u00e9te\","
+                     " \"process\": {\"args\": [\"\xc3\xa9\xe2\x82\xac\", \"\\ud83d\\ude00\"]},"
+                     " \"annotations\": {\"\xe6\x97\xa5\": \"\\u65e5\"}}");
 
   CHECK(cfg != NULL);
   if (cfg == NULL)
@@ -582,7 +583,7 @@ TEST(config_load_errors)
   cleanup_free char *empty_msg = load_error(empty);
   cleanup_free char *want_bad = xasprintf("%s/config.json: .root.path: missing", bad);
   cleanup_free char *want_empty =
-    xasprintf("open \"%s/config.json\": No such file or directory", empty);
+      xasprintf("open \"%s/config.json\": No such file or directory", empty);
   cleanup_free char *cwd = getcwd(NULL, 0);
 
   CHECK_EQ_STR(bad_msg, want_bad);

@@ -95,7 +95,8 @@ TEST(guest_fault_message_names_address_and_request)
   struct mon_vm vm;
   vm_init(&vm);
   CHECK(chk(&vm, 0xfffffffffff000ULL, 16, MON_READ) == NULL);
-  CHECK(vm.fault != NULL && strstr(vm.fault, "bad guest address 0xfffffffffff000 (length 16) in test request") != NULL);
+  CHECK(vm.fault != NULL &&
+        strstr(vm.fault, "bad guest address 0xfffffffffff000 (length 16) in test request") != NULL);
   /* the first fault wins */
   MON_GUEST(&vm, ((tl_gptr_t){1}), 1, MON_READ, "second");
   CHECK(strstr(vm.fault, "in test request") != NULL);
