@@ -25,10 +25,10 @@ LOS_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,libos/libos.ld -Wl,--build-id=no
 HOST_LIB_SRCS := $(wildcard common/*.c oci-spec/*.c monitor/*.c snapshotter/*.c) \
 	$(filter-out shim/main.c,$(wildcard shim/*.c))
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o) $(BUILD)/host/monitor/stubs_x86_64.o
-LOS_SRCS := $(wildcard libos/*.c) $(wildcard libos/*.S)
+LOS_SRCS := $(wildcard libos/*.c) $(wildcard libos/*.S) common/sha256.c
 LOS_OBJS := $(patsubst %,$(BUILD)/libos/%.o,$(basename $(LOS_SRCS)))
 # LibOS sources that are portable C and also get host unit tests and fuzzing.
-LOS_HOSTED_SRCS := libos/erofs.c
+LOS_HOSTED_SRCS := libos/erofs.c libos/verity.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/host/%.o) $(LOS_HOSTED_SRCS:%.c=$(BUILD)/host/hosted/%.o)
 

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#define TL_ABI_VERSION 1
+#define TL_ABI_VERSION 2
 
 /* A guest-physical address. The host must translate it through the monitor's
  * checked-access helper; being a struct, it cannot be dereferenced by accident. */
@@ -30,6 +30,7 @@ typedef struct {
 #define TL_ARGS_SIZE 0x100000ULL
 #define TL_APP_BASE 0x200000ULL      /* first byte the application may use */
 #define TL_IMAGE_GPA 0x4000000000ULL /* 256 GiB */
+#define TL_MOUNTS_GPA 0x5000000000ULL /* host-provided files, read-only */
 #define TL_RAM_MAX 0x2000000000ULL   /* 128 GiB */
 #define TL_LOS_VA 0xffffffff80000000ULL
 #define TL_LOS_RESERVE 0x800000ULL /* LibOS text/data/bss/stack at the top of RAM */
@@ -134,7 +135,7 @@ struct tl_boot {
   uint64_t ram_size;
   uint64_t los_phys; /* where the LibOS reserve starts in RAM */
   uint64_t image_gpa;
-  uint64_t image_size;
+  uint64_t image_size; /* bytes mapped (the whole file) */
   uint8_t seed[32]; /* per-trustlet random seed */
   /* strings in the TL_ARGS area: argc strings then envc strings, each NUL-terminated */
   uint32_t argc, envc;
@@ -149,6 +150,44 @@ struct tl_boot {
   uint32_t nrlimits;
   uint32_t _pad;
   struct tl_rlimit rlimits[TL_MAX_RLIMITS];
+  /* The image is [EROFS: image_data_size][verity superblock at
+   * image_hash_offset][hash tree]; image_root is the trusted root hash. */
+  uint64_t image_data_size;
+  uint64_t image_hash_offset;
+  uint8_t image_root[32];
+  /* Host-provided mounts copied in at create time (struct tl_mounts at
+   * TL_MOUNTS_GPA, mounts_size bytes; 0 when there are none). */
+  uint64_t mounts_size;
+  uint8_t mounts_digest[32]; /* SHA-256 of the blob */
+};
+
+/* The mounts blob: a header, then entries each followed by the path bytes
+ * (no NUL) and the data bytes, each entry 8-byte aligned. */
+#define TL_MOUNTS_MAGIC 0x544e4d48u /* "HMNT" */
+enum tl_mount_kind {
+  TL_MOUNT_FILE = 1,    /* regular file with data */
+  TL_MOUNT_DIR = 2,     /* directory */
+  TL_MOUNT_SYMLINK = 3, /* data is the target */
+  TL_MOUNT_TMPFS = 4,   /* empty writable directory */
+};
+#define TL_MOUNT_ROOT (1u << 0) /* the entry is a mount point: hides the image below */
+#define TL_MOUNT_RO (1u << 1)   /* read-only inside the trustlet */
+
+struct tl_mounts {
+  uint32_t magic;
+  uint32_t count;
+  uint64_t size; /* whole blob */
+};
+
+struct tl_mount_entry {
+  uint32_t kind;
+  uint32_t flags;
+  uint32_t mode;
+  uint32_t uid, gid;
+  uint32_t path_len;
+  uint64_t data_len;
+  int64_t mtime_sec;
+  int64_t mtime_nsec;
 };
 
 /* The page at TL_SHARED_GPA. */

@@ -21,6 +21,7 @@ for f in "$hacher" "$hello"; do
 done
 
 tmp=$(mktemp -d /tmp/hacher-bench.XXXXXX)
+export HACHER_IMAGES="$tmp/images" # warm after the first warm-up run
 trap 'rm -rf "$tmp"' EXIT
 
 # A tiny runner: fork/exec/wait4 per run gives wall time without shell

@@ -70,6 +70,12 @@ static inline int in_image(const struct erofs_fs *fs, uint64_t off, uint64_t len
   return off <= fs->size && len <= fs->size - off;
 }
 
+/* Image bytes [off, off+len) are about to be used: give the verifier a say. */
+static inline int verified(const struct erofs_fs *fs, uint64_t off, uint64_t len)
+{
+  return fs->verify == NULL || fs->verify(fs, off, len) == 0;
+}
+
 static inline int is_dir(const struct erofs_inode *ino)
 {
   return (ino->mode & M_IFMT) == M_IFDIR;
@@ -141,8 +147,27 @@ static int check_chunked(const struct erofs_fs *fs, const struct erofs_inode *in
 
 /* Resolve file offset off (< size) to the contiguous extent holding it:
  * *ptr into the image, or NULL for a hole, and *len bytes (never past EOF). */
+static int map_extent(const struct erofs_fs *fs, const struct erofs_inode *ino, uint64_t off,
+                      const uint8_t **ptr, uint64_t *len);
+
+/* As map_extent, but never past the end of the image block holding off, and
+ * only once that block passed the verifier. */
 static int map(const struct erofs_fs *fs, const struct erofs_inode *ino, uint64_t off,
                const uint8_t **ptr, uint64_t *len)
+{
+  int r = map_extent(fs, ino, off, ptr, len);
+  uint64_t at, room;
+
+  if (r != 0 || *ptr == NULL || fs->verify == NULL)
+    return r;
+  at = (uint64_t)(*ptr - fs->base);
+  room = ((uint64_t)1 << fs->blkszbits) - (at & (((uint64_t)1 << fs->blkszbits) - 1));
+  *len = min64(*len, room);
+  return verified(fs, at, *len) ? 0 : -EIO;
+}
+
+static int map_extent(const struct erofs_fs *fs, const struct erofs_inode *ino, uint64_t off,
+                      const uint8_t **ptr, uint64_t *len)
 {
   int r;
 
@@ -175,6 +200,8 @@ static int map(const struct erofs_fs *fs, const struct erofs_inode *ino, uint64_
     ci = off >> ino->chunkbits;
     /* ci < chunk_count(), so the entry is inside the checked array. */
     e = ino->chunk_idx_off + ci * ino->chunk_idx_size;
+    if (!verified(fs, e, ino->chunk_idx_size))
+      return -EIO;
     ent = fs->base + e;
     if (ino->chunk_idx_size == 8) {
       if (fs->extra_devices != 0 && ld16(ent + 2) != 0)
@@ -264,7 +291,7 @@ int erofs_iget(const struct erofs_fs *fs, uint64_t nid, struct erofs_inode *out)
   if (meta > fs->size || nid > (fs->size - meta) / 32)
     return -EIO;
   off = meta + nid * 32;
-  if (!in_image(fs, off, 32))
+  if (!in_image(fs, off, 32) || !verified(fs, off, 32))
     return -EIO;
   p = fs->base + off;
   ifmt = ld16(p);
@@ -280,7 +307,7 @@ int erofs_iget(const struct erofs_fs *fs, uint64_t nid, struct erofs_inode *out)
   t.ino = ld32(p + 20);
   if (ifmt & I_VERSION_EXTENDED) {
     isize = 64;
-    if (!in_image(fs, off, 64))
+    if (!in_image(fs, off, 64) || !verified(fs, off, 64))
       return -EIO;
     t.size = ld64(p + 8);
     t.uid = ld32(p + 24);

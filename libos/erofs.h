@@ -27,6 +27,10 @@ struct erofs_fs {
   uint64_t build_time;      /* mtime base of compact inodes */
   uint32_t build_time_nsec; /* mtime nsec of compact inodes */
   uint16_t extra_devices;   /* chunks on other devices are unsupported */
+  /* Called before any image bytes are used (set after erofs_mount); a
+   * non-zero return makes the access fail with -EIO. The LibOS checks blocks
+   * against the image's hash tree here. */
+  int (*verify)(const struct erofs_fs *fs, uint64_t off, uint64_t len);
 };
 
 struct erofs_inode {

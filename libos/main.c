@@ -86,7 +86,8 @@ void los_main(struct tl_shared *shared)
   los_random_init(b->seed);
   los_mm_init(TL_APP_BASE, b->los_phys);
   top = setup_stack();
-  los_vfs_init((const void *)b->image_gpa, b->image_size, los_proc.readonly_root);
+  los_vfs_init(b, los_proc.readonly_root);
+  los_vfs_add_mounts(b);
   fd_install(file_stdio(0, O_RDONLY), false, 0);
   fd_install(file_stdio(1, O_WRONLY), false, 1);
   fd_install(file_stdio(2, O_WRONLY), false, 2);

@@ -3,6 +3,7 @@
 #include <linux/stat.h>
 
 #include "memfs.h"
+#include "verity.h"
 #include "vfs.h"
 
 #define MAX_DEPTH 128
@@ -39,12 +40,53 @@ static void dev_init(void)
     los_panic("cannot create /dev");
 }
 
-void los_vfs_init(const void *image, uint64_t size, bool readonly_root)
+static struct los_verity verity;
+
+static void verity_report(const char *what, uint64_t block, uint32_t level)
+{
+  static unsigned reported;
+  if (reported++ < 16)
+    los_log("image: %s %lu (level %u) does not match the hash tree: reads of it fail with EIO",
+            what, block, level);
+}
+
+static int verity_hook(const struct erofs_fs *fs, uint64_t off, uint64_t len)
+{
+  (void)fs;
+  return los_verity_check(&verity, off, len);
+}
+
+/* Every image block is checked against the trusted root hash before use;
+ * the EROFS reader sees only the file system part of the image. */
+static void mount_image(const struct tl_boot *b)
+{
+  const uint8_t *base = (const uint8_t *)b->image_gpa;
+  uint64_t need = los_verity_setup(&verity, base, b->image_size, b->image_data_size,
+                                   b->image_hash_offset, b->image_root);
+  struct erofs_inode root;
+  uint8_t *maps;
+
+  if (need == 0)
+    los_abort(1, "rootfs image: hash tree geometry does not fit the image");
+  maps = kzalloc(need);
+  if (maps == NULL)
+    los_abort(1, "rootfs image: no memory for the verification bitmaps");
+  los_verity_attach(&verity, maps);
+  verity.report = verity_report;
+  if (los_verity_check(&verity, 0, LOS_PAGE) < 0)
+    los_abort(1, "rootfs image: superblock does not match the trusted root hash");
+  if (erofs_mount(&los_image, base, b->image_data_size) < 0)
+    los_abort(1, "rootfs image: not a valid EROFS image");
+  los_image.verify = verity_hook;
+  if (erofs_iget(&los_image, los_image.root_nid, &root) < 0)
+    los_abort(1, "rootfs image: root directory does not match the trusted root hash");
+}
+
+void los_vfs_init(const struct tl_boot *b, bool readonly_root)
 {
   struct mnode *tmp;
 
-  if (erofs_mount(&los_image, image, size) < 0)
-    los_abort(1, "rootfs image: not a valid EROFS image");
+  mount_image(b);
   root_writable = !readonly_root;
   upper_root = mnode_new(S_IFDIR | 0755);
   upper_root->refs = 1;
@@ -100,7 +142,7 @@ static int lookup(const struct vnode *d, const char *name, size_t len, struct vn
       return -ENOENT;
     out->up = e->node;
     if (e->node->mount)
-      out->writable = true;
+      out->writable = !e->node->mount_ro;
     if (S_ISDIR(e->node->mode) && !e->node->opaque) {
       out->low = lower_lookup(d->low, name, len);
       if (out->low != LOS_NO_NID && !vn_is_dir(&(struct vnode){NULL, out->low, false}))
@@ -135,6 +177,107 @@ static int copy_up_dir(struct vnode *parent, const char *name, struct vnode *d)
     return -ENOMEM;
   d->up = n;
   return 0;
+}
+
+/* The upper directory at path, creating what is missing (mount points are
+ * made by the runtime, even on a read-only root). */
+static int mkdir_upper(const char *path, size_t len, struct vnode *out)
+{
+  struct vnode cur = root_vnode(), child;
+  size_t i = 0;
+
+  while (i < len) {
+    size_t start, n;
+    while (i < len && path[i] == '/')
+      i++;
+    start = i;
+    while (i < len && path[i] != '/')
+      i++;
+    n = i - start;
+    if (n == 0)
+      break;
+    if (n >= 256 || (n <= 2 && path[start] == '.' && (n == 1 || path[start + 1] == '.')))
+      return -EINVAL;
+    char name[256];
+    memcpy(name, path + start, n);
+    name[n] = '\0';
+    if (lookup(&cur, name, n, &child) < 0) {
+      struct mnode *d = mnode_new(S_IFDIR | 0755);
+      if (d == NULL || mnode_link(cur.up, name, d) < 0)
+        return -ENOMEM;
+      d->uid = d->gid = 0;
+      d->opaque = true;
+      child = (struct vnode){d, LOS_NO_NID, cur.writable};
+    } else if (!vn_is_dir(&child)) {
+      return -ENOTDIR;
+    } else if (child.up == NULL && copy_up_dir(&cur, name, &child) < 0) {
+      return -ENOMEM;
+    }
+    cur = child;
+  }
+  *out = cur;
+  return 0;
+}
+
+static int add_mount_entry(const struct tl_mount_entry *e, const char *path, const uint8_t *data)
+{
+  static const uint32_t kind_mode[] = {0, S_IFREG, S_IFDIR, S_IFLNK, S_IFDIR};
+  size_t len = e->path_len, slash = len;
+  struct vnode parent;
+  struct mnode *n;
+  int rc;
+
+  while (slash > 0 && path[slash - 1] != '/')
+    slash--;
+  if (slash == 0 || slash == len || len - slash >= 256 || e->kind == 0 || e->kind > 4)
+    return -EINVAL;
+  if ((rc = mkdir_upper(path, slash, &parent)) < 0)
+    return rc;
+  n = mnode_new(kind_mode[e->kind] | (e->mode & 07777));
+  if (n == NULL || (e->data_len > 0 && mnode_reserve(n, e->data_len) < 0))
+    return -ENOMEM;
+  if (e->data_len > 0)
+    memcpy(n->data, data, e->data_len);
+  n->size = e->data_len;
+  n->uid = e->uid;
+  n->gid = e->gid;
+  n->mtime = n->ctime = (struct los_ts){e->mtime_sec, e->mtime_nsec};
+  n->opaque = S_ISDIR(n->mode);
+  n->mount = (e->flags & TL_MOUNT_ROOT) != 0;
+  n->mount_ro = (e->flags & TL_MOUNT_RO) != 0;
+  char name[256];
+  memcpy(name, path + slash, len - slash);
+  name[len - slash] = '\0';
+  return mnode_link(parent.up, name, n);
+}
+
+void los_vfs_add_mounts(const struct tl_boot *b)
+{
+  const uint8_t *p = (const uint8_t *)TL_MOUNTS_GPA;
+  const struct tl_mounts *h = (const struct tl_mounts *)p;
+  uint64_t off = sizeof(*h);
+
+  if (b->mounts_size == 0)
+    return;
+  if (b->mounts_size < sizeof(*h) || h->magic != TL_MOUNTS_MAGIC || h->size != b->mounts_size)
+    los_abort(1, "mounts: malformed blob from the monitor");
+  for (uint32_t i = 0; i < h->count; i++) {
+    const struct tl_mount_entry *e = (const struct tl_mount_entry *)(p + off);
+    uint64_t need;
+    if (off + sizeof(*e) > h->size || e->path_len == 0 || e->path_len >= LOS_PATH_MAX ||
+        e->data_len > h->size)
+      los_abort(1, "mounts: entry %u is malformed", i);
+    need = LOS_ALIGN_UP(sizeof(*e) + e->path_len + e->data_len, 8);
+    if (need > h->size - off)
+      los_abort(1, "mounts: entry %u is malformed", i);
+    char path[LOS_PATH_MAX];
+    memcpy(path, e + 1, e->path_len);
+    path[e->path_len] = '\0';
+    int rc = add_mount_entry(e, path, (const uint8_t *)(e + 1) + e->path_len);
+    if (rc < 0)
+      los_abort(1, "mount on \"%s\": cannot be created in the trustlet (error %d)", path, -rc);
+    off += need;
+  }
 }
 
 int vfs_readlink(const struct vnode *vn, char *buf, uint64_t size)

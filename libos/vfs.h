@@ -31,7 +31,8 @@ struct mnode {
   uint32_t refs; /* open files + parent links */
   bool whiteout; /* hides the lower entry of the same name */
   bool opaque;   /* directory hides the whole lower directory */
-  bool mount;    /* root of a writable tree (tmpfs) */
+  bool mount;    /* root of a mount (tmpfs, /tmp, host-provided files) */
+  bool mount_ro; /* ... mounted read-only */
   char *data;    /* file bytes or symlink target */
   uint64_t cap;
   struct mdirent *ents;
@@ -67,7 +68,10 @@ struct los_file {
 
 extern struct erofs_fs los_image;
 
-void los_vfs_init(const void *image, uint64_t size, bool readonly_root);
+/* Mount the verified image and build the upper layer (/tmp, /dev). */
+void los_vfs_init(const struct tl_boot *b, bool readonly_root);
+/* Add the host-provided mounts the monitor placed at TL_MOUNTS_GPA. */
+void los_vfs_add_mounts(const struct tl_boot *b);
 
 /* Resolution flags */
 #define VFS_FOLLOW 1u /* follow a final symlink */

@@ -6,6 +6,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "../common/sha256.h"
 #include "../common/util.h"
 #include "mon.h"
 
@@ -102,6 +103,10 @@ static int build_page_tables(struct mon_vm *vm, hacher_error_t *err)
     return -1;
   if (vm->image_size > 0 &&
       map_2m(&pa, pml4, TL_IMAGE_GPA, TL_IMAGE_GPA, (vm->image_map_size + SZ_2M - 1) & ~(SZ_2M - 1),
+             PTE_U | PTE_NX, err) < 0)
+    return -1;
+  if (vm->mounts_map_size > 0 &&
+      map_2m(&pa, pml4, TL_MOUNTS_GPA, TL_MOUNTS_GPA, (vm->mounts_map_size + SZ_2M - 1) & ~(SZ_2M - 1),
              PTE_U | PTE_NX, err) < 0)
     return -1;
   if (map_2m(&pa, pml4, TL_MMIO_GPA, TL_MMIO_GPA, SZ_2M, PTE_W | PTE_U | PTE_NX, err) < 0)
@@ -205,6 +210,12 @@ static int fill_boot(struct mon_vm *vm, hacher_error_t *err)
   b->los_phys = vm->los_phys;
   b->image_gpa = TL_IMAGE_GPA;
   b->image_size = vm->image_size;
+  b->image_data_size = cfg->image_data_size;
+  b->image_hash_offset = cfg->image_hash_offset;
+  memcpy(b->image_root, cfg->image_root, sizeof(b->image_root));
+  b->mounts_size = cfg->mounts_size;
+  if (cfg->mounts_size > 0)
+    sha256(cfg->mounts, cfg->mounts_size, b->mounts_digest);
   if (getrandom(b->seed, sizeof(b->seed), 0) != sizeof(b->seed))
     return hacher_error(err, 0, "getrandom failed");
   b->args.gpa = TL_ARGS_GPA;

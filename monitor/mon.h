@@ -17,6 +17,8 @@ struct mon_vm {
   uint8_t *image;      /* host mapping of the image slot */
   uint64_t image_size; /* bytes of the image file */
   uint64_t image_map_size;
+  uint8_t *mounts; /* page-aligned copy of the mounts blob, read-only slot */
+  uint64_t mounts_map_size;
   uint64_t los_phys;
   uint64_t los_syscall_entry; /* LibOS VA */
   uint64_t los_boot_entry;

@@ -83,6 +83,24 @@ static int map_image(struct mon_vm *vm, const char *path, hacher_error_t *err)
   return 0;
 }
 
+/* The mounts blob gets its own read-only slot, like the image. */
+static int map_mounts(struct mon_vm *vm, hacher_error_t *err)
+{
+  const struct mon_config *cfg = vm->cfg;
+
+  if (cfg->mounts_size == 0)
+    return 0;
+  vm->mounts_map_size = (cfg->mounts_size + TL_PAGE_SIZE - 1) & ~(TL_PAGE_SIZE - 1);
+  vm->mounts = mmap(NULL, vm->mounts_map_size, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (vm->mounts == MAP_FAILED) {
+    vm->mounts = NULL;
+    return hacher_error(err, errno, "allocate %zu bytes for mounts", cfg->mounts_size);
+  }
+  memcpy(vm->mounts, cfg->mounts, cfg->mounts_size);
+  return plat_map(vm->plat, 2, TL_MOUNTS_GPA, vm->mounts, vm->mounts_map_size, true, err);
+}
+
 static int vm_create(struct mon_vm *vm, hacher_error_t *err)
 {
   vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
@@ -95,7 +113,8 @@ static int vm_create(struct mon_vm *vm, hacher_error_t *err)
   if (map_image(vm, vm->cfg->image_path, err) < 0 || plat_create(&vm->plat, err) < 0)
     return -1;
   if (plat_map(vm->plat, 0, 0, vm->ram, vm->ram_size, false, err) < 0 ||
-      plat_map(vm->plat, 1, TL_IMAGE_GPA, vm->image, vm->image_map_size, true, err) < 0)
+      plat_map(vm->plat, 1, TL_IMAGE_GPA, vm->image, vm->image_map_size, true, err) < 0 ||
+      map_mounts(vm, err) < 0)
     return -1;
   return mon_boot_setup(vm, err);
 }
@@ -107,6 +126,8 @@ static void vm_destroy(struct mon_vm *vm)
     munmap(vm->image, vm->image_map_size);
   if (vm->ram != NULL)
     munmap(vm->ram, vm->ram_size);
+  if (vm->mounts != NULL)
+    munmap(vm->mounts, vm->mounts_map_size);
   free(vm->fault);
 }
 

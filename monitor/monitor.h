@@ -21,7 +21,12 @@ struct mon_rlimit {
 /* What the monitor needs to start a trustlet. Strings are borrowed. */
 struct mon_config {
   const char *id;
-  const char *image_path; /* EROFS image of the rootfs */
+  const char *image_path; /* image of the rootfs: EROFS + dm-verity tree */
+  uint64_t image_data_size;
+  uint64_t image_hash_offset;
+  uint8_t image_root[32]; /* the trusted root hash */
+  const void *mounts; /* host-provided mounts blob (struct tl_mounts), or NULL */
+  size_t mounts_size;
   uint64_t ram_size;      /* bytes; 0 means MON_DEFAULT_RAM */
   char *const *argv;
   size_t argc;

@@ -9,6 +9,7 @@
 #include "../common/util.h"
 #include "../monitor/monitor.h"
 #include "../snapshotter/image.h"
+#include "../snapshotter/mounts.h"
 #include "commands.h"
 #include "container.h"
 
@@ -48,12 +49,14 @@ static int run_trustlet(struct hacher_global *g, struct hacher_container *c, int
                         hacher_error_t *err)
 {
   const struct oci_config *cfg = c->config;
-  cleanup_free char *image = xasprintf("%s/rootfs.erofs", c->dir);
+  struct hacher_image_cache cache = {g->images};
+  struct hacher_image img;
+  struct hacher_mounts mounts;
+  int built, rc;
   cleanup_free struct mon_rlimit *rl = xmalloc0(sizeof(*rl) * (cfg->rlimits_count + 1));
   char host[256] = "";
   struct mon_config mc = {
       .id = c->id,
-      .image_path = image,
       .ram_size = cfg->has_memory_limit && cfg->memory_limit > 0 ? (uint64_t)cfg->memory_limit : 0,
       .argv = cfg->args,
       .argc = cfg->args_count,
@@ -77,12 +80,27 @@ static int run_trustlet(struct hacher_global *g, struct hacher_container *c, int
   mc.hostname = cfg->hostname ? cfg->hostname : host;
   if (convert_rlimits(cfg, rl, err) < 0)
     return -1;
-  if (hacher_image_build(c->rootfs, image, err) < 0)
+  if (hacher_mounts_collect(cfg, c->bundle, &mounts, err) < 0)
     return -1;
+  mc.mounts = mounts.data;
+  mc.mounts_size = mounts.size;
+  if (hacher_image_get(&cache, c->rootfs, &img, &built, err) < 0) {
+    hacher_mounts_free(&mounts);
+    return -1;
+  }
+  log_debug("image %s for rootfs \"%s\"%s", img.root_hex, c->rootfs, built ? " (built)" : "");
+  mc.image_path = img.path;
+  mc.image_data_size = img.data_size;
+  mc.image_hash_offset = img.hash_offset;
+  memcpy(mc.image_root, img.root, sizeof(mc.image_root));
+  c->image = xstrdup(img.root_hex);
   c->pid = getpid();
-  if (hacher_container_save(c, "running", err) < 0)
-    return -1;
-  return mon_run(&mc, status, err);
+  rc = hacher_container_save(c, "running", err);
+  if (rc == 0)
+    rc = mon_run(&mc, status, err);
+  hacher_image_release(&img);
+  hacher_mounts_free(&mounts);
+  return rc;
 }
 
 int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)

@@ -104,6 +104,8 @@ int hacher_container_save(struct hacher_container *c, const char *status, hacher
   yajl_gen_integer(g, c->pid);
   gen_str(g, "bundle", c->bundle);
   gen_str(g, "rootfs", c->rootfs);
+  if (c->image != NULL)
+    gen_str(g, "image", c->image);
   yajl_gen_map_close(g);
   yajl_gen_get_buf(g, &buf, &len);
   rc = write_file_atomic(path, buf, len, 0600, err);
@@ -126,5 +128,6 @@ void hacher_container_destroy(struct hacher_container *c, bool remove_state)
   free(c->bundle);
   free(c->rootfs);
   free(c->status);
+  free(c->image);
   free(c);
 }

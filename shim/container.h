@@ -16,6 +16,7 @@ struct hacher_container {
   struct oci_config *config;
   pid_t pid;
   char *status; /* "creating", "created", "running", "stopped" */
+  char *image;  /* root hash of the trustlet image, once known */
 };
 
 /* runc's rule: ^[\w+-\.]+$ and not "." or "..". */

@@ -1,11 +1,13 @@
 /* hacher: the runc-compatible CLI. Parses global options and dispatches. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../common/log.h"
 #include "../common/util.h"
 #include "../monitor/platform.h"
+#include "../snapshotter/image.h"
 #include "commands.h"
 
 static const struct {
@@ -15,6 +17,7 @@ static const struct {
 } commands[] = {
     {"run", hacher_cmd_run, "create and run a container in a trustlet"},
     {"spec", hacher_cmd_spec, "create a new specification file (config.json)"},
+  {"image", hacher_cmd_image, "build, inspect, verify, list and collect trustlet images"},
 };
 
 static void usage(FILE *f)
@@ -25,6 +28,7 @@ static void usage(FILE *f)
              "  --log FILE           write log lines to FILE\n"
              "  --log-format FORMAT  text (default) or json\n"
              "  --debug              verbose logging\n"
+             "  --images DIR         image cache (default $HACHER_IMAGES or /var/lib/hacher/images)\n"
              "  --systemd-cgroup     accepted for compatibility\n"
              "  -v, --version        print the version\n\ncommands:\n");
   for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
@@ -41,6 +45,7 @@ static int parse_global(struct hacher_global *g, int argc, char **argv)
       {"systemd-cgroup", no_argument, NULL, 's'},
       {"version", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
+    {"images", required_argument, NULL, 'i'},
       {NULL, 0, NULL, 0},
   };
   int c;
@@ -51,6 +56,7 @@ static int parse_global(struct hacher_global *g, int argc, char **argv)
     case 'l': g->log = optarg; break;
     case 'f': g->log_format = optarg; break;
     case 'd': g->debug = true; break;
+    case 'i': g->images = optarg; break;
     case 's': g->systemd_cgroup = true; break;
     case 'v':
       printf("hacher version %s\nspec: 1.1.0\nplatform: %s\n", HACHER_VERSION, plat_name());
@@ -65,11 +71,14 @@ static int parse_global(struct hacher_global *g, int argc, char **argv)
 int main(int argc, char **argv)
 {
   struct hacher_global g = {.root = "/run/hacher", .log_format = "text"};
+  const char *images_env = getenv("HACHER_IMAGES");
   cleanup_error hacher_error_t err = NULL;
   int rc = parse_global(&g, argc, argv);
 
   if (rc >= 0)
     return rc;
+  if (g.images == NULL)
+    g.images = images_env && *images_env ? images_env : HACHER_IMAGE_CACHE_DEFAULT;
   if (g.debug)
     hacher_log_set_level(HACHER_LOG_DEBUG);
   if (g.log != NULL && hacher_log_open(g.log) < 0)

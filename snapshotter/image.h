@@ -1,12 +1,69 @@
-/* Trustlet images: a rootfs directory turned into a read-only EROFS image. */
+/* Trustlet images: a rootfs directory turned into a read-only, measured image:
+ * an uncompressed EROFS file system followed by a dm-verity hash tree. */
 #ifndef HACHER_IMAGE_H
 #define HACHER_IMAGE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "../common/error.h"
 
-/* Build an uncompressed EROFS image of `rootfs` at `out` with mkfs.erofs
- * (block-aligned data, fixed timestamps and UUID). The image is written to a
- * temporary file and renamed into place; `rootfs` is only read. */
-int hacher_image_build(const char *rootfs, const char *out, hacher_error_t *err);
+#define HACHER_IMAGE_FORMAT "hacher-image-1" /* erofs + dm-verity sha256, empty salt */
+
+struct hacher_image {
+  char *path;
+  uint64_t data_size;   /* EROFS bytes (4 KiB multiple) */
+  uint64_t hash_offset; /* verity superblock; the tree follows one block later */
+  uint64_t file_size;
+  uint8_t root[32];
+  char root_hex[65];
+};
+
+/* What a walk of the rootfs found: a key over every entry's metadata (path,
+ * type, mode, owner, size, times, inode, link target) and the special files
+ * the image leaves out. */
+struct hacher_rootfs_scan {
+  uint8_t key[32];
+  char key_hex[65];
+  char **skipped; /* relative paths of devices, fifos and sockets */
+  size_t skipped_count;
+  size_t entries;
+};
+
+int hacher_rootfs_scan(const char *rootfs, struct hacher_rootfs_scan *scan, hacher_error_t *err);
+void hacher_rootfs_scan_free(struct hacher_rootfs_scan *scan);
+
+/* Build the image of `rootfs` at `out` (temporary file, then rename); the
+ * same rootfs gives the same bytes. `rootfs` is only read. Special files are
+ * skipped with a warning. Fills *img (path = out). */
+int hacher_image_build(const char *rootfs, const struct hacher_rootfs_scan *scan, const char *out,
+                       struct hacher_image *img, hacher_error_t *err);
+
+/* Open an image file: read its geometry and the root hash its tree claims
+ * (not verified). */
+int hacher_image_open(const char *path, struct hacher_image *img, hacher_error_t *err);
+
+void hacher_image_release(struct hacher_image *img);
+
+/* The image cache (content-addressed by root hash, indexed by rootfs scan key). */
+struct hacher_image_cache {
+  const char *dir; /* default /var/lib/hacher/images */
+};
+
+#define HACHER_IMAGE_CACHE_DEFAULT "/var/lib/hacher/images"
+
+/* Find the image of rootfs in the cache, building it (once, under a lock)
+ * when the rootfs is new or changed. *built says whether this call built it. */
+int hacher_image_get(const struct hacher_image_cache *cache, const char *rootfs,
+                     struct hacher_image *img, int *built, hacher_error_t *err);
+
+/* Print the cached images (one line each). */
+int hacher_image_ls(const struct hacher_image_cache *cache, const char *const *in_use,
+                    size_t in_use_count, hacher_error_t *err);
+
+/* Remove images not in in_use, their index entries and stale temporary files.
+ * Sets *removed to the number of images removed. */
+int hacher_image_gc(const struct hacher_image_cache *cache, const char *const *in_use,
+                    size_t in_use_count, size_t *removed, hacher_error_t *err);
 
 #endif

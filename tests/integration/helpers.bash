@@ -32,10 +32,11 @@ require_programs()
     || fail "test programs not found in $PROGRAMS (run hack/build-programs.sh BUILD)"
 }
 
-# hacher with a per-test state dir; never hangs a test run.
+# hacher with a per-test state dir and image cache; never hangs a test run.
 hacher()
 {
-  timeout 60 "$HACHER" --root "$BATS_TEST_TMPDIR/state" "$@" </dev/null
+  HACHER_IMAGES=${HACHER_IMAGES:-$BATS_TEST_TMPDIR/images} \
+    timeout 60 "$HACHER" --root "$BATS_TEST_TMPDIR/state" "$@" </dev/null
 }
 
 # hacher_run BUNDLE [run options] ID

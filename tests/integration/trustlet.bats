@@ -44,7 +44,7 @@ setup()
 
 @test "SIGTERM to the monitor ends a sleeping function with 143" {
   config_args "$B" /bin/sleep 30
-  timeout 60 "$HACHER" --root "$BATS_TEST_TMPDIR/state" run -b "$B" --pid-file "$BATS_TEST_TMPDIR/pid" s1 &
+  HACHER_IMAGES=$BATS_TEST_TMPDIR/images timeout 60 "$HACHER" --root "$BATS_TEST_TMPDIR/state" run -b "$B" --pid-file "$BATS_TEST_TMPDIR/pid" s1 &
   local waiter=$! status=0
   for _ in $(seq 100); do
     [[ -s $BATS_TEST_TMPDIR/state/s1/state.json ]] && break

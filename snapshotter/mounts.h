@@ -1,0 +1,30 @@
+/* Host-provided mounts: the bundle's bind mounts (files and directories) and
+ * tmpfs mounts, copied into a blob the trustlet reads at start-up. */
+#ifndef HACHER_MOUNTS_H
+#define HACHER_MOUNTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/error.h"
+#include "../oci-spec/config.h"
+
+#define HACHER_MOUNTS_MAX_BYTES (64ULL << 20) /* data copied per container */
+#define HACHER_MOUNTS_MAX_ENTRIES 10000
+
+struct hacher_mounts {
+  uint8_t *data; /* struct tl_mounts + entries; NULL when there is nothing */
+  size_t size;
+  size_t cap;
+  uint32_t count;
+  uint64_t bytes; /* file data copied */
+};
+
+/* Collect cfg's mounts relative to bundle. Kernel file systems the LibOS
+ * provides itself (proc, sysfs, devpts, mqueue, cgroup, the /dev tmpfs) are
+ * skipped. Errors name the mount. */
+int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle,
+                          struct hacher_mounts *m, hacher_error_t *err);
+void hacher_mounts_free(struct hacher_mounts *m);
+
+#endif
