@@ -387,8 +387,10 @@ for r in "${rows[@]}"; do
   # shellcheck disable=SC2059
   printf "$fmt" "$name" "$cnt" "$avail" "$pss" "$cached" "$secs"
 done
-echo "counted: hacher = the 'hacher run' process (monitor + trustlet memory);" \
-  "runc = 'runc run' (stays as parent) + the container's /bin/sleep"
+echo "PSS counted: hacher = the 'hacher run' process (monitor + trustlet memory);" \
+  "runc = 'runc run' (stays as parent) + the container's /bin/sleep."
+echo "MemAvailable and Cached are host-wide (anything else running shows up in them;" \
+  "page cache counts as available); PSS is per process, shared pages split."
 for note in "${notes[@]}"; do
   echo "note: $note"
 done

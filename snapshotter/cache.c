@@ -142,9 +142,9 @@ static bool listed(const char *root, const char *const *in_use, size_t n)
 }
 
 /* Calls fn for each blobs/ROOT.img. */
-static int each_blob(const struct hacher_image_cache *c, void (*fn)(const char *root,
-                                                                    const char *path, void *arg),
-                     void *arg, hacher_error_t *err)
+static int each_blob(const struct hacher_image_cache *c,
+                     void (*fn)(const char *root, const char *path, void *arg), void *arg,
+                     hacher_error_t *err)
 {
   cleanup_free char *dir = xasprintf("%s/blobs", c->dir);
   DIR *d = opendir(dir);
@@ -178,7 +178,8 @@ static void ls_one(const char *root, const char *path, void *arg)
 
   if (stat(path, &st) < 0)
     return;
-  printf("%s  %10lld  %s\n", root, (long long)st.st_size, listed(root, a->in_use, a->n) ? "in use" : "-");
+  printf("%s  %10lld  %s\n", root, (long long)st.st_size,
+         listed(root, a->in_use, a->n) ? "in use" : "-");
 }
 
 int hacher_image_ls(const struct hacher_image_cache *c, const char *const *in_use, size_t n,

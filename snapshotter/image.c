@@ -30,9 +30,15 @@ static int run_mkfs(const char *mkfs, const char *rootfs, const struct hacher_ro
 {
   /* Block-aligned data; every inode carries its own mtime (extended inodes),
    * so the superblock build time decides nothing and is zeroed afterwards. */
-  static const char *const fixed[] = {"-E", "noinline_data,force-inode-extended,nosbcrc",
-                                      "--preserve-mtime", "-U",
-                                      "00000000-0000-0000-0000-000000000000", "-x", "-1",
+  /* chunk-based files (4 KiB chunks): holes of sparse files stay holes */
+  static const char *const fixed[] = {"-E",
+                                      "noinline_data,force-inode-extended,nosbcrc",
+                                      "--chunksize=4096",
+                                      "--preserve-mtime",
+                                      "-U",
+                                      "00000000-0000-0000-0000-000000000000",
+                                      "-x",
+                                      "-1",
                                       "--quiet"};
   size_t nfixed = ARRAY_SIZE(fixed), argc = 0;
   cleanup_free char **argv = xmalloc((nfixed + scan->skipped_count + 4) * sizeof(char *));
@@ -114,7 +120,7 @@ int hacher_image_build(const char *rootfs, const struct hacher_rootfs_scan *scan
   cleanup_free char *tmp = xasprintf("%s.tmp.%d", out, (int)getpid());
   cleanup_close int fd = -1;
   struct verity_info vi;
-  uint64_t data_size;
+  uint64_t data_size = 0;
   struct stat sb;
 
   if (stat(rootfs, &sb) < 0)

@@ -12,8 +12,8 @@
 #include "../common/tl_abi.h"
 #include "../common/util.h"
 
-static const char *const provided_types[] = {"proc", "sysfs", "devpts", "mqueue", "cgroup",
-                                             "cgroup2", "devtmpfs", "securityfs"};
+static const char *const provided_types[] = {"proc",   "sysfs",   "devpts",   "mqueue",
+                                             "cgroup", "cgroup2", "devtmpfs", "securityfs"};
 
 struct walk {
   struct hacher_mounts *m;
@@ -155,15 +155,14 @@ static int collect_one(struct hacher_mounts *m, const struct oci_mount *mnt, con
   cleanup_free char *src = NULL;
 
   if (mnt->destination[0] != '/')
-    return hacher_error(err, 0, "mount on \"%s\": destination must be absolute",
-                        mnt->destination);
+    return hacher_error(err, 0, "mount on \"%s\": destination must be absolute", mnt->destination);
   if (!bind) {
     if (provided(mnt))
       return 0;
     if (mnt->type && strcmp(mnt->type, "tmpfs") == 0)
       return add(&w, mnt->destination, TL_MOUNT_TMPFS, TL_MOUNT_ROOT, NULL, NULL, 0, err);
-    log_warn("mount \"%s\" of type \"%s\": not supported in a trustlet, skipped",
-               mnt->destination, mnt->type ? mnt->type : "none");
+    log_warn("mount \"%s\" of type \"%s\": not supported in a trustlet, skipped", mnt->destination,
+             mnt->type ? mnt->type : "none");
     return 0;
   }
   if (mnt->source == NULL)
@@ -172,8 +171,8 @@ static int collect_one(struct hacher_mounts *m, const struct oci_mount *mnt, con
   return add_any(&w, src, mnt->destination, TL_MOUNT_ROOT, err);
 }
 
-int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle,
-                          struct hacher_mounts *m, hacher_error_t *err)
+int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle, struct hacher_mounts *m,
+                          hacher_error_t *err)
 {
   struct tl_mounts *hdr;
 

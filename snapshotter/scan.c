@@ -21,8 +21,11 @@ static struct scan_state {
 
 static const char *special_kind(mode_t m)
 {
-  return S_ISCHR(m) ? "character device" : S_ISBLK(m) ? "block device"
-         : S_ISFIFO(m) ? "fifo" : S_ISSOCK(m) ? "socket" : NULL;
+  return S_ISCHR(m)    ? "character device"
+         : S_ISBLK(m)  ? "block device"
+         : S_ISFIFO(m) ? "fifo"
+         : S_ISSOCK(m) ? "socket"
+                       : NULL;
 }
 
 static int visit(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -31,9 +34,17 @@ static int visit(const char *path, const struct stat *sb, int flag, struct FTW *
   char link[4096];
   ssize_t n = 0;
   const char *kind = special_kind(sb->st_mode);
-  int64_t meta[12] = {sb->st_mode, sb->st_uid, sb->st_gid, sb->st_size, sb->st_mtim.tv_sec,
-                      sb->st_mtim.tv_nsec, sb->st_ctim.tv_sec, sb->st_ctim.tv_nsec,
-                      (int64_t)sb->st_ino, (int64_t)sb->st_dev, (int64_t)sb->st_nlink,
+  int64_t meta[12] = {sb->st_mode,
+                      sb->st_uid,
+                      sb->st_gid,
+                      sb->st_size,
+                      sb->st_mtim.tv_sec,
+                      sb->st_mtim.tv_nsec,
+                      sb->st_ctim.tv_sec,
+                      sb->st_ctim.tv_nsec,
+                      (int64_t)sb->st_ino,
+                      (int64_t)sb->st_dev,
+                      (int64_t)sb->st_nlink,
                       (int64_t)sb->st_rdev};
 
   (void)ftw;
