@@ -148,13 +148,14 @@ settle_mem()
   echo "$i"
 }
 
-# kernel_mem: "SLAB PAGE_TABLES KERNEL_STACKS PERCPU" (KiB); page tables
-# include KVM's secondary (guest) page tables.
+# kernel_mem: "SLAB PAGE_TABLES KERNEL_STACKS PERCPU VMALLOC" (KiB); page
+# tables include KVM's secondary (guest) page tables; vmalloc holds e.g.
+# KVM's per-memslot arrays, sized by guest memory, not by its use.
 kernel_mem()
 {
   awk '$1 == "Slab:" { s = $2 } $1 == "PageTables:" || $1 == "SecPageTables:" { t += $2 }
-       $1 == "KernelStack:" { k = $2 } $1 == "Percpu:" { p = $2 }
-       END { printf "%d %d %d %d\n", s, t, k, p }' /proc/meminfo
+       $1 == "KernelStack:" { k = $2 } $1 == "Percpu:" { p = $2 } $1 == "VmallocUsed:" { v = $2 }
+       END { printf "%d %d %d %d %d\n", s, t, k, p, v }' /proc/meminfo
 }
 
 # descendants PID...: the PIDs and all their descendants, one per line.
@@ -299,7 +300,7 @@ $(elapsed "$t0" "$t1")")
   notes+=("$name: per instance: RSS $((rss / div)) KiB, PSS anon $((pss_anon / div)) + file\
  $((pss_file / div)) KiB ($procs processes); kernel growth: Slab $(((kern1[0] - kern0[0]) / div)),\
  page tables $(((kern1[1] - kern0[1]) / div)), kernel stacks $(((kern1[2] - kern0[2]) / div)),\
- percpu $(((kern1[3] - kern0[3]) / div)) KiB; baseline after ${waited} s of MemAvailable settling")
+ percpu $(((kern1[3] - kern0[3]) / div)), vmalloc $(((kern1[4] - kern0[4]) / div)) KiB; baseline after ${waited} s of MemAvailable settling")
   if ((waited >= 30)); then
     notes+=("$name: MemAvailable did not hold still within 30 s before the start (other\
  activity on the host?): its delta is noisy")

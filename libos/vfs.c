@@ -3,6 +3,7 @@
 #include <linux/stat.h>
 
 #include "memfs.h"
+#include "sha256_ni.h"
 #include "verity.h"
 #include "vfs.h"
 
@@ -56,12 +57,33 @@ static int verity_hook(const struct erofs_fs *fs, uint64_t off, uint64_t len)
   return los_verity_check(&verity, off, len);
 }
 
+/* With the SHA extensions, hashing a block is ~7x faster; the application's
+ * vector registers are saved around it (the LibOS itself never uses them). */
+static void digest_ni(const void *block, uint8_t out[32])
+{
+  static uint8_t area[512] __attribute__((aligned(16)));
+  __asm__ volatile("fxsave64 %0" : "=m"(area));
+  los_sha256_ni_block(block, out);
+  __asm__ volatile("fxrstor64 %0" : : "m"(area));
+}
+
+static bool cpu_has_sha(void)
+{
+  uint32_t a = 7, b, c = 0, d, a1 = 1, b1, c1 = 0, d1;
+  __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+  __asm__ volatile("cpuid" : "+a"(a1), "=b"(b1), "+c"(c1), "=d"(d1));
+  return (b >> 29 & 1) && (c1 >> 19 & 1); /* SHA, SSE4.1 */
+}
+
 /* Every image block is checked against the trusted root hash before use;
  * the EROFS reader sees only the file system part of the image. */
 static void mount_image(const struct tl_boot *b)
 {
   const uint8_t *base = (const uint8_t *)b->image_gpa;
-  uint64_t need = los_verity_setup(&verity, base, b->image_size, b->image_data_size,
+  uint64_t need;
+
+  verity.digest = cpu_has_sha() ? digest_ni : NULL;
+  need = los_verity_setup(&verity, base, b->image_size, b->image_data_size,
                                    b->image_hash_offset, b->image_root);
   struct erofs_inode root;
   uint8_t *maps;
