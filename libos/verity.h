@@ -22,7 +22,7 @@ struct los_verity {
   uint8_t root[32];
   uint8_t *data_ok; /* bitmaps of checked blocks, caller-provided */
   uint8_t *hash_ok;
-  /* Digest of one 4 KiB block; sha256 when NULL. */
+  /* Digest of one 4 KiB block; sha256 when NULL. Set after setup. */
   void (*digest)(const void *block, uint8_t out[32]);
   /* Called once per bad block with a message, e.g. for a log line. */
   void (*report)(const char *what, uint64_t block, uint32_t level);

@@ -82,7 +82,6 @@ static void mount_image(const struct tl_boot *b)
   const uint8_t *base = (const uint8_t *)b->image_gpa;
   uint64_t need;
 
-  verity.digest = cpu_has_sha() ? digest_ni : NULL;
   need = los_verity_setup(&verity, base, b->image_size, b->image_data_size,
                                    b->image_hash_offset, b->image_root);
   struct erofs_inode root;
@@ -95,6 +94,7 @@ static void mount_image(const struct tl_boot *b)
     los_abort(1, "rootfs image: no memory for the verification bitmaps");
   los_verity_attach(&verity, maps);
   verity.report = verity_report;
+  verity.digest = cpu_has_sha() ? digest_ni : NULL;
   if (los_verity_check(&verity, 0, LOS_PAGE) < 0)
     los_abort(1, "rootfs image: superblock does not match the trusted root hash");
   if (erofs_mount(&los_image, base, b->image_data_size) < 0)
