@@ -28,10 +28,10 @@ typedef struct {
 #define TL_PT_END 0x100000ULL
 #define TL_ARGS_GPA 0x100000ULL /* packed boot strings (user, read-only) */
 #define TL_ARGS_SIZE 0x100000ULL
-#define TL_APP_BASE 0x200000ULL      /* first byte the application may use */
-#define TL_IMAGE_GPA 0x4000000000ULL /* 256 GiB */
+#define TL_APP_BASE 0x200000ULL       /* first byte the application may use */
+#define TL_IMAGE_GPA 0x4000000000ULL  /* 256 GiB */
 #define TL_MOUNTS_GPA 0x5000000000ULL /* host-provided files, read-only */
-#define TL_RAM_MAX 0x2000000000ULL   /* 128 GiB */
+#define TL_RAM_MAX 0x2000000000ULL    /* 128 GiB */
 #define TL_LOS_VA 0xffffffff80000000ULL
 #define TL_LOS_RESERVE 0x800000ULL /* LibOS text/data/bss/stack at the top of RAM */
 
@@ -61,6 +61,7 @@ enum tl_hc_nr {
   TL_HC_SLEEP = 6,   /* sleep: block for ns nanoseconds */
   TL_HC_DISCARD = 7, /* range: pages no longer used; host frees them */
   TL_HC_CLOCK = 8,   /* clock: refresh the clock base in tl_shared */
+  TL_HC_READY = 9,   /* the program is loaded; returns when the container is started */
   TL_HC_MAX
 };
 
@@ -136,7 +137,7 @@ struct tl_boot {
   uint64_t los_phys; /* where the LibOS reserve starts in RAM */
   uint64_t image_gpa;
   uint64_t image_size; /* bytes mapped (the whole file) */
-  uint8_t seed[32]; /* per-trustlet random seed */
+  uint8_t seed[32];    /* per-trustlet random seed */
   /* strings in the TL_ARGS area: argc strings then envc strings, each NUL-terminated */
   uint32_t argc, envc;
   tl_gptr_t args;     /* start of packed strings */

@@ -58,48 +58,142 @@ logs="$tmp/logs"
 # A private image cache for hacher versions that keep one (HACHER_IMAGES);
 # older versions build the image into each container's state directory.
 export HACHER_IMAGES="$tmp/images"
-prefix="dens$$-" # container ids; runc names cgroups after them
+prefix="density$$-" # container ids; runc names cgroups after them
 mkdir -p "$logs"
 
-# PIDs of the runtime processes this script started and has not yet seen
-# exit. A PID is only signalled while its command line still names $tmp, so
-# a recycled PID is never hit.
+# PIDs of the runtime processes this script started (its children) and has
+# not yet reaped. A PID is only signalled while it is still a live child of
+# this shell, so a recycled PID is never hit; a child forked but not yet
+# exec'd counts too.
 declare -a live=()
 
+# ours PID: PID is a child of this script and not a zombie. Builtins only.
 ours()
+{
+  local k v state='' ppid=''
+  while read -r k v; do
+    case $k in
+    State:) state=${v%% *} ;;
+    PPid:)
+      ppid=$v
+      break
+      ;;
+    esac
+  done 2>/dev/null <"/proc/$1/status" || return 1
+  [[ $ppid == "$$" && $state != Z ]]
+}
+
+# descendants PID...: the PIDs and all their descendants, one per line.
+descendants()
+{
+  local p
+  local -a kids
+  for p in "$@"; do
+    [[ -d /proc/$p ]] || continue
+    echo "$p"
+    mapfile -t kids < <(cat /proc/"$p"/task/*/children 2>/dev/null | tr ' ' '\n' | grep .)
+    ((${#kids[@]} == 0)) || descendants "${kids[@]}"
+  done
+}
+
+# in_tmp PID: PID's command line names the temp dir (a runtime's helper,
+# such as hacher's mkfs.erofs, left running after its parent died).
+in_tmp()
 {
   local cmd
   cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline") || return 1
   [[ $cmd == *"$tmp/"* ]]
 }
 
+# runc_stop_all: kill and delete every runc container of this run, again
+# and again while `runc run` processes of ours are alive (one may still be
+# creating its container), at most ~15 s.
 runc_stop_all()
 {
   [[ -d $rroot ]] || return 0
-  local id
-  for id in $(runc --root "$rroot" list -q 2>/dev/null); do
-    runc --root "$rroot" kill "$id" KILL >/dev/null 2>&1 || true
-    runc --root "$rroot" delete -f "$id" >/dev/null 2>&1 || true
+  local id p round busy
+  local -a ids
+  for ((round = 0; round < 75; round++)); do
+    mapfile -t ids < <(runc --root "$rroot" list -q 2>/dev/null || true)
+    for id in "${ids[@]}"; do
+      runc --root "$rroot" kill "$id" KILL >/dev/null 2>&1 || true
+      runc --root "$rroot" delete -f "$id" >/dev/null 2>&1 || true
+    done
+    busy=0
+    for p in "${live[@]}"; do
+      ours "$p" && busy=1 && break
+    done
+    ((${#ids[@]} == 0 && busy == 0)) && break
+    sleep 0.2
+  done
+  return 0
+}
+
+# sweep_cgroups: containers runc lost track of (a `runc run` killed while
+# creating): KILL what is left in cgroups named after this run's container
+# ids, remove those cgroups. Prints how many cgroups could not be removed.
+sweep_cgroups()
+{
+  local d p round left=0
+  local -a dirs
+  for ((round = 0; round < 10; round++)); do
+    mapfile -t dirs < <(find /sys/fs/cgroup -maxdepth 3 -type d -name "${prefix}*" 2>/dev/null)
+    ((${#dirs[@]} == 0)) && break
+    for d in "${dirs[@]}"; do
+      while read -r p; do
+        kill -KILL "$p" 2>/dev/null || true
+      done 2>/dev/null <"$d/cgroup.procs"
+    done
+    sleep 0.2
+    left=0
+    for d in "${dirs[@]}"; do
+      rmdir "$d" 2>/dev/null || ((++left))
+    done
+    ((left == 0)) && break
+  done
+  echo "$left"
+}
+
+# helpers: sets helpers to the processes other than the live ones whose
+# command line names the temp dir, e.g. hacher's mkfs.erofs, which can
+# outlive (or be started by) a hacher that is being stopped.
+helpers()
+{
+  local p
+  local -A is_live=()
+  for p in "${live[@]}"; do
+    is_live[$p]=1
+  done
+  helpers=()
+  for p in $(pgrep -f -- "$tmp/" || true); do
+    [[ -n ${is_live[$p]:-} ]] || helpers+=("$p")
   done
 }
 
-# stop_live: TERM every live process, KILL what is left after 10 s, reap.
+# stop_live: TERM every live process and every helper, KILL what is left
+# after 10 s, reap.
 stop_live()
 {
-  local p i left
+  local p i left sig=TERM
+  local -a helpers
   for p in "${live[@]}"; do
     if ours "$p"; then kill -TERM "$p" 2>/dev/null || true; fi
   done
-  for ((i = 0; i < 100; i++)); do
+  for ((i = 0; i < 120; i++)); do
+    ((i == 100)) && sig=KILL
     left=0
     for p in "${live[@]}"; do
-      ours "$p" && ((++left))
+      if ours "$p"; then
+        ((++left))
+        [[ $sig == KILL ]] && kill -KILL "$p" 2>/dev/null
+      fi
+    done
+    helpers
+    for p in "${helpers[@]}"; do
+      in_tmp "$p" && kill -"$sig" "$p" 2>/dev/null && ((++left))
     done
     ((left == 0)) && break
     sleep 0.1
-  done
-  for p in "${live[@]}"; do
-    if ours "$p"; then kill -KILL "$p" 2>/dev/null || true; fi
   done
   for p in "${live[@]}"; do
     wait "$p" 2>/dev/null || true
@@ -113,6 +207,10 @@ cleanup()
   trap - EXIT INT TERM
   runc_stop_all
   stop_live
+  if [[ -d $rroot ]]; then
+    runc_stop_all
+    [[ $(sweep_cgroups) == 0 ]] || echo "density: cgroups ${prefix}* left behind" >&2
+  fi
   rm -rf "$tmp"
   exit "$rc"
 }
@@ -128,7 +226,8 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 # readings 1 s apart within 8 MiB of each other. After large frees (a
 # previous phase's page cache) the kernel hands pages back over seconds;
 # with virtio-balloon free page reporting, batches of free pages are off the
-# free lists while the hypervisor is told about them. Prints seconds waited.
+# free lists while the hypervisor is told about them. Sets waited (seconds).
+# (No command substitution around it: a trapped ^C must not wait for it.)
 settle_mem()
 {
   local a b c i
@@ -145,7 +244,7 @@ settle_mem()
     a=$b
     b=$c
   done
-  echo "$i"
+  waited=$i
 }
 
 # kernel_mem: "SLAB PAGE_TABLES KERNEL_STACKS PERCPU VMALLOC" (KiB); page
@@ -156,19 +255,6 @@ kernel_mem()
   awk '$1 == "Slab:" { s = $2 } $1 == "PageTables:" || $1 == "SecPageTables:" { t += $2 }
        $1 == "KernelStack:" { k = $2 } $1 == "Percpu:" { p = $2 } $1 == "VmallocUsed:" { v = $2 }
        END { printf "%d %d %d %d %d\n", s, t, k, p, v }' /proc/meminfo
-}
-
-# descendants PID...: the PIDs and all their descendants, one per line.
-descendants()
-{
-  local p
-  local -a kids
-  for p in "$@"; do
-    [[ -d /proc/$p ]] || continue
-    echo "$p"
-    mapfile -t kids < <(cat /proc/"$p"/task/*/children 2>/dev/null | tr ' ' '\n' | grep .)
-    ((${#kids[@]} == 0)) || descendants "${kids[@]}"
-  done
 }
 
 # pss_rss PID...: "PSS PSS_ANON PSS_FILE RSS PROCESSES" (KiB) summed over the PIDs.
@@ -241,7 +327,7 @@ phase()
 {
   local name=$1 i p t0 t1 ready failed avail0 cached0 avail1 cached1 running waited
   local -a started=() procs_list=() kern0 kern1
-  waited=$(settle_mem)
+  settle_mem
   avail0=$(meminfo MemAvailable)
   cached0=$(meminfo Cached)
   read -r -a kern0 < <(kernel_mem)
@@ -254,8 +340,7 @@ phase()
   # Ready when every instance is up or has given up.
   local deadline=$((SECONDS + START_TIMEOUT))
   while :; do
-    ready=$("ready_$name")
-    ready=${ready:-0}
+    "ready_$name"
     failed=0
     for p in "${started[@]}"; do
       ours "$p" || ((++failed))
@@ -316,13 +401,15 @@ start_hacher()
   "$hacher" --root "$hroot" run --bundle "$bundle" "${prefix}h$1" \
     </dev/null >/dev/null 2>"$logs/hacher$1.err" &
 }
+# ready_NAME: sets ready to the number of instances up.
 ready_hacher()
 {
-  local i k=0
+  local i
+  ready=0
   for ((i = 1; i <= n; i++)); do
-    [[ -e $hroot/${prefix}h$i/state.json ]] && ((++k))
+    [[ -e $hroot/${prefix}h$i/state.json ]] && ((++ready))
   done
-  echo "$k"
+  return 0
 }
 info_hacher()
 {
@@ -354,8 +441,9 @@ start_runc()
 }
 ready_runc()
 {
-  runc --root "$rroot" list -f json 2>/dev/null |
-    jq '[.[]? | select(.status == "running")] | length' 2>/dev/null || echo 0
+  ready=$(runc --root "$rroot" list -f json 2>/dev/null |
+    jq '[.[]? | select(.status == "running")] | length' 2>/dev/null || true)
+  ready=${ready:-0}
 }
 info_runc() { :; }
 stop_runc()
@@ -366,6 +454,10 @@ stop_runc()
   left=$(runc --root "$rroot" list -q 2>/dev/null | wc -l || true)
   if ((left > 0)); then
     notes+=("runc: $left containers left after delete")
+  fi
+  left=$(sweep_cgroups)
+  if ((left > 0)); then
+    notes+=("runc: $left cgroups ${prefix}* could not be removed")
   fi
   rm -rf "$rroot"
 }

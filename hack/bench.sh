@@ -168,3 +168,11 @@ fi
 for n in "${notes[@]}"; do
   echo "note: $n"
 done
+
+# Density: N idle trustlets vs N runc containers of one ~60 MiB image
+# (hack/bench-density.sh; DENSITY=0 skips it).
+DENSITY=${DENSITY:-1}
+if [[ $DENSITY != 0 ]]; then
+  echo
+  "$(dirname "${BASH_SOURCE[0]}")/bench-density.sh" "$build"
+fi

@@ -43,9 +43,9 @@ struct erofs_inode {
   uint64_t mtime;
   uint32_t mtime_nsec;
   uint32_t rdev;
-  uint32_t datalayout; /* EROFS_INODE_FLAT_PLAIN, _FLAT_INLINE, ... */
-  uint64_t raw_blkaddr; /* first data block for flat layouts */
-  uint64_t inline_off;  /* image offset of inline (tail) data, FLAT_INLINE only */
+  uint32_t datalayout;    /* EROFS_INODE_FLAT_PLAIN, _FLAT_INLINE, ... */
+  uint64_t raw_blkaddr;   /* first data block for flat layouts */
+  uint64_t inline_off;    /* image offset of inline (tail) data, FLAT_INLINE only */
   uint64_t chunk_idx_off; /* image offset of the chunk index array, CHUNK_BASED only */
   uint8_t chunkbits;      /* log2 chunk size, CHUNK_BASED only */
   uint8_t chunk_idx_size; /* 4 (block map) or 8 (chunk indexes), CHUNK_BASED only */
@@ -83,8 +83,8 @@ int64_t erofs_read(const struct erofs_fs *fs, const struct erofs_inode *inode, u
  * that are contiguous in the image from there (never past EOF). NULL at EOF
  * or on corruption (then *avail is 0). Lets callers read without copying.
  * Holes of chunk-based files yield a shared zero buffer (at most 4 KiB). */
-const void *erofs_data_ptr(const struct erofs_fs *fs, const struct erofs_inode *inode,
-                           uint64_t off, uint64_t *avail);
+const void *erofs_data_ptr(const struct erofs_fs *fs, const struct erofs_inode *inode, uint64_t off,
+                           uint64_t *avail);
 
 /* Directory iteration. *pos starts at 0 and is an opaque cookie advanced by
  * each call (it is a byte offset into the directory data, usable as a

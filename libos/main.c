@@ -98,5 +98,9 @@ void los_main(struct tl_shared *shared)
   los_elf_load(&ex, &info);
   los_brk_init(info.brk);
   sp = los_build_stack(&ex, &info, top);
+  {
+    struct tl_hc ready = {.nr = TL_HC_READY};
+    los_hc(&ready); /* blocks until `start` */
+  }
   los_enter_app(info.entry, sp);
 }

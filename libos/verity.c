@@ -47,13 +47,17 @@ uint64_t los_verity_setup(struct los_verity *v, const void *base, uint64_t file_
   if (v->tree_offset > file_size || at > (file_size - v->tree_offset) / BLK)
     return 0;
   __builtin_memcpy(v->root, root, 32);
-  return (v->data_blocks + 7) / 8 + (v->hash_blocks + 7) / 8;
+  return 2 * ((v->data_blocks + 7) / 8 + (v->hash_blocks + 7) / 8);
 }
 
 void los_verity_attach(struct los_verity *v, uint8_t *bitmaps)
 {
+  uint64_t d = (v->data_blocks + 7) / 8, h = (v->hash_blocks + 7) / 8;
+
   v->data_ok = bitmaps;
-  v->hash_ok = bitmaps + (v->data_blocks + 7) / 8;
+  v->hash_ok = bitmaps + d;
+  v->data_bad = bitmaps + d + h;
+  v->hash_bad = bitmaps + 2 * d + h;
 }
 
 static void digest(const struct los_verity *v, const void *block, uint8_t out[32])
@@ -80,11 +84,14 @@ static int hash_block_ok(struct los_verity *v, uint32_t level, uint64_t idx)
 
   if (bit(v->hash_ok, id))
     return 0;
+  if (bit(v->hash_bad, id))
+    return -1;
   want = expected(v, (int)level, idx);
   if (want == NULL)
     return -1;
   digest(v, hash_block(v, level, idx), got);
   if (__builtin_memcmp(got, want, 32) != 0) {
+    set_bit(v->hash_bad, id);
     if (v->report)
       v->report("hash block", idx, level);
     return -1;
@@ -119,11 +126,14 @@ int los_verity_check(struct los_verity *v, uint64_t off, uint64_t len)
     const uint8_t *want;
     if (bit(v->data_ok, b))
       continue;
+    if (bit(v->data_bad, b))
+      return -1;
     want = expected(v, -1, b);
     if (want == NULL)
       return -1;
     digest(v, v->base + b * BLK, got);
     if (__builtin_memcmp(got, want, 32) != 0) {
+      set_bit(v->data_bad, b);
       if (v->report)
         v->report("data block", b, 0);
       return -1;

@@ -22,6 +22,8 @@ struct los_verity {
   uint8_t root[32];
   uint8_t *data_ok; /* bitmaps of checked blocks, caller-provided */
   uint8_t *hash_ok;
+  uint8_t *data_bad; /* ... and of blocks found bad (reported once) */
+  uint8_t *hash_bad;
   /* Digest of one 4 KiB block; sha256 when NULL. Set after setup. */
   void (*digest)(const void *block, uint8_t out[32]);
   /* Called once per bad block with a message, e.g. for a log line. */
@@ -33,7 +35,8 @@ struct los_verity {
  * fit in file_size or is malformed. */
 uint64_t los_verity_setup(struct los_verity *v, const void *base, uint64_t file_size,
                           uint64_t data_size, uint64_t hash_offset, const uint8_t root[32]);
-/* Give the bitmaps (zeroed, of the size setup returned). */
+/* Give the bitmaps (zeroed, of the size setup returned): checked-good and
+ * found-bad, for data and hash blocks. */
 void los_verity_attach(struct los_verity *v, uint8_t *bitmaps);
 /* 0 when every block overlapping [off, off+len) of the data matches, else -1. */
 int los_verity_check(struct los_verity *v, uint64_t off, uint64_t len);

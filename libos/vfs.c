@@ -82,8 +82,8 @@ static void mount_image(const struct tl_boot *b)
   const uint8_t *base = (const uint8_t *)b->image_gpa;
   uint64_t need;
 
-  need = los_verity_setup(&verity, base, b->image_size, b->image_data_size,
-                                   b->image_hash_offset, b->image_root);
+  need = los_verity_setup(&verity, base, b->image_size, b->image_data_size, b->image_hash_offset,
+                          b->image_root);
   struct erofs_inode root;
   uint8_t *maps;
 
@@ -142,14 +142,30 @@ static uint32_t vn_mode(const struct vnode *vn)
 }
 
 /* Lower directory entry `name` of lower dir nid, if it exists. */
-static uint64_t lower_lookup(uint64_t dir, const char *name, size_t len)
+/* Entry `name` of lower directory dir: 0 and *nid, -ENOENT, or -EIO when the
+ * image is damaged (never reported as a missing file). */
+static int lower_find(uint64_t dir, const char *name, size_t len, uint64_t *nid)
 {
   struct erofs_inode ino;
-  uint64_t nid;
+  int rc;
 
-  if (dir == LOS_NO_NID || erofs_iget(&los_image, dir, &ino) < 0 || !S_ISDIR(ino.mode))
-    return LOS_NO_NID;
-  return erofs_lookup(&los_image, &ino, name, len, &nid) == 0 ? nid : LOS_NO_NID;
+  *nid = LOS_NO_NID;
+  if (dir == LOS_NO_NID)
+    return -ENOENT;
+  if ((rc = erofs_iget(&los_image, dir, &ino)) < 0)
+    return -EIO;
+  if (!S_ISDIR(ino.mode))
+    return -ENOENT;
+  rc = erofs_lookup(&los_image, &ino, name, len, nid);
+  if (rc < 0)
+    *nid = LOS_NO_NID;
+  return rc == 0 || rc == -ENOENT ? rc : -EIO;
+}
+
+static uint64_t lower_lookup(uint64_t dir, const char *name, size_t len)
+{
+  uint64_t nid;
+  return lower_find(dir, name, len, &nid) == 0 ? nid : LOS_NO_NID;
 }
 
 static int lookup(const struct vnode *d, const char *name, size_t len, struct vnode *out)
@@ -174,8 +190,7 @@ static int lookup(const struct vnode *d, const char *name, size_t len, struct vn
   }
   if (d->up != NULL && d->up->opaque)
     return -ENOENT;
-  out->low = lower_lookup(d->low, name, len);
-  return out->low == LOS_NO_NID ? -ENOENT : 0;
+  return lower_find(d->low, name, len, &out->low);
 }
 
 /* Give a directory an upper node (copy-up of a lower directory). */

@@ -106,8 +106,8 @@ static int build_page_tables(struct mon_vm *vm, hacher_error_t *err)
              PTE_U | PTE_NX, err) < 0)
     return -1;
   if (vm->mounts_map_size > 0 &&
-      map_2m(&pa, pml4, TL_MOUNTS_GPA, TL_MOUNTS_GPA, (vm->mounts_map_size + SZ_2M - 1) & ~(SZ_2M - 1),
-             PTE_U | PTE_NX, err) < 0)
+      map_2m(&pa, pml4, TL_MOUNTS_GPA, TL_MOUNTS_GPA,
+             (vm->mounts_map_size + SZ_2M - 1) & ~(SZ_2M - 1), PTE_U | PTE_NX, err) < 0)
     return -1;
   if (map_2m(&pa, pml4, TL_MMIO_GPA, TL_MMIO_GPA, SZ_2M, PTE_W | PTE_U | PTE_NX, err) < 0)
     return -1;

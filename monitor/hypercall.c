@@ -105,20 +105,22 @@ static void hc_end(struct mon_vm *vm, struct tl_hc *hc)
     vm->status = (int)(e.status & 0xff);
 }
 
+/* ABORT: start-up failed (e.g. the program is not in the image); the
+ * message becomes mon_run's error, so `create` can report it. */
 static void hc_message(struct mon_vm *vm, struct tl_hc *hc, bool abort)
 {
   struct tl_hc_msg m = hc->u.msg;
-  cleanup_free char *s = guest_msg(vm, &m, abort ? "abort" : "log");
+  char *s = guest_msg(vm, &m, abort ? "abort" : "log");
 
   if (s == NULL)
     return;
-  if (abort) {
-    log_error("%s", s);
+  if (abort && vm->abort_msg == NULL) {
+    vm->abort_msg = s;
     vm->done = true;
-    vm->status = m.status > 0 && m.status < 256 ? (int)m.status : 1;
     return;
   }
   log_warn("%s", s);
+  free(s);
 }
 
 void mon_hypercall(struct mon_vm *vm, uint32_t gpa)
@@ -138,6 +140,13 @@ void mon_hypercall(struct mon_vm *vm, uint32_t gpa)
   case TL_HC_SLEEP: ret = hc_sleep(vm, hc); break;
   case TL_HC_DISCARD: ret = hc_discard(vm, hc); break;
   case TL_HC_CLOCK: mon_clock_update(vm); break;
+  case TL_HC_READY:
+    if (vm->cfg->on_ready != NULL && vm->cfg->on_ready(vm->cfg->on_ready_arg) != 0) {
+      vm->done = true;
+      vm->status = mon_signal_pending() ? 128 + mon_take_signal() : 1;
+    }
+    mon_clock_update(vm); /* time passed while the container was created */
+    break;
   default: mon_fault(vm, "unknown request %u", hc->nr); return;
   }
   hc->ret = ret;

@@ -26,7 +26,8 @@ struct mon_vm {
   /* How the guest ended: set once. */
   bool done;
   int status;
-  char *fault; /* non-NULL when the guest misbehaved */
+  char *fault;     /* non-NULL when the guest misbehaved */
+  char *abort_msg; /* non-NULL when the LibOS could not start the program */
 };
 
 /* Access kinds for the checked-access helper. */
@@ -61,6 +62,8 @@ void mon_exception(struct mon_vm *vm, uint32_t vector);
 
 /* True when a host signal for the function is waiting to be delivered. */
 bool mon_signal_pending(void);
+/* The pending signal (cleared), or 0. */
+int mon_take_signal(void);
 
 /* Refresh the guest's clock base. */
 void mon_clock_update(struct mon_vm *vm);

@@ -34,6 +34,13 @@ bool mon_signal_pending(void)
   return pending_signal != 0;
 }
 
+int mon_take_signal(void)
+{
+  int sig = pending_signal;
+  pending_signal = 0;
+  return sig;
+}
+
 static void install_signals(void)
 {
   struct sigaction sa;
@@ -91,8 +98,8 @@ static int map_mounts(struct mon_vm *vm, hacher_error_t *err)
   if (cfg->mounts_size == 0)
     return 0;
   vm->mounts_map_size = (cfg->mounts_size + TL_PAGE_SIZE - 1) & ~(TL_PAGE_SIZE - 1);
-  vm->mounts = mmap(NULL, vm->mounts_map_size, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  vm->mounts =
+      mmap(NULL, vm->mounts_map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (vm->mounts == MAP_FAILED) {
     vm->mounts = NULL;
     return hacher_error(err, errno, "allocate %zu bytes for mounts", cfg->mounts_size);
@@ -129,6 +136,7 @@ static void vm_destroy(struct mon_vm *vm)
   if (vm->mounts != NULL)
     munmap(vm->mounts, vm->mounts_map_size);
   free(vm->fault);
+  free(vm->abort_msg);
 }
 
 static void fault_with_rip(struct mon_vm *vm, const char *what)
@@ -213,6 +221,10 @@ int mon_run(const struct mon_config *cfg, int *status, hacher_error_t *err)
     goto out;
   if (vm.fault != NULL) {
     hacher_error(err, 0, "trustlet \"%s\": %s; trustlet ended", cfg->id, vm.fault);
+    goto out;
+  }
+  if (vm.abort_msg != NULL) {
+    hacher_error(err, 0, "%s", vm.abort_msg);
     goto out;
   }
   *status = vm.status;

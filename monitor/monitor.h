@@ -25,9 +25,9 @@ struct mon_config {
   uint64_t image_data_size;
   uint64_t image_hash_offset;
   uint8_t image_root[32]; /* the trusted root hash */
-  const void *mounts; /* host-provided mounts blob (struct tl_mounts), or NULL */
+  const void *mounts;     /* host-provided mounts blob (struct tl_mounts), or NULL */
   size_t mounts_size;
-  uint64_t ram_size;      /* bytes; 0 means MON_DEFAULT_RAM */
+  uint64_t ram_size; /* bytes; 0 means MON_DEFAULT_RAM */
   char *const *argv;
   size_t argc;
   char *const *envp;
@@ -42,6 +42,11 @@ struct mon_config {
   bool readonly_root;
   bool trace;
   int stdio[3]; /* host fds for the container's 0, 1, 2 */
+  /* Called when the program is loaded and about to run (the container is
+   * "created"); it returns when the container is started. Non-zero ends the
+   * trustlet. NULL: start at once. */
+  int (*on_ready)(void *arg);
+  void *on_ready_arg;
 };
 
 /* Run a trustlet to completion. On success *status is the wait status the

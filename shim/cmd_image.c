@@ -12,13 +12,14 @@
 
 static int image_build(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
 {
-  static const struct option opts[] = {{"output", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                       {NULL, 0, NULL, 0}};
   const char *out = NULL;
   struct hacher_rootfs_scan scan;
   struct hacher_image img;
   int c, rc;
 
-  while ((c = getopt_long(argc, argv, "+o:", opts, NULL)) != -1)
+  while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1)
     if (c == 'o')
       out = optarg;
     else
@@ -44,13 +45,14 @@ static int image_inspect(struct hacher_global *g, int argc, char **argv, hacher_
     return hacher_error(err, 0, "image inspect: usage: hacher image inspect IMAGE");
   if (hacher_image_open(argv[1], &img, err) < 0)
     return -1;
-  printf("{\n  \"format\": \"%s\",\n  \"path\": \"%s\",\n  \"fileSize\": %llu,\n"
-         "  \"erofsSize\": %llu,\n  \"verity\": {\n    \"hashOffset\": %llu,\n"
-         "    \"algorithm\": \"sha256\",\n    \"dataBlockSize\": %d,\n    \"hashBlockSize\": %d,\n"
-         "    \"salt\": \"\",\n    \"rootHash\": \"%s\",\n    \"rootHashVerified\": false\n  }\n}\n",
-         HACHER_IMAGE_FORMAT, img.path, (unsigned long long)img.file_size,
-         (unsigned long long)img.data_size, (unsigned long long)img.hash_offset, VERITY_BLOCK,
-         VERITY_BLOCK, img.root_hex);
+  printf(
+      "{\n  \"format\": \"%s\",\n  \"path\": \"%s\",\n  \"fileSize\": %llu,\n"
+      "  \"erofsSize\": %llu,\n  \"verity\": {\n    \"hashOffset\": %llu,\n"
+      "    \"algorithm\": \"sha256\",\n    \"dataBlockSize\": %d,\n    \"hashBlockSize\": %d,\n"
+      "    \"salt\": \"\",\n    \"rootHash\": \"%s\",\n    \"rootHashVerified\": false\n  }\n}\n",
+      HACHER_IMAGE_FORMAT, img.path, (unsigned long long)img.file_size,
+      (unsigned long long)img.data_size, (unsigned long long)img.hash_offset, VERITY_BLOCK,
+      VERITY_BLOCK, img.root_hex);
   hacher_image_release(&img);
   return 0;
 }
@@ -131,8 +133,11 @@ int hacher_cmd_image(struct hacher_global *g, int argc, char **argv, hacher_erro
   static const struct {
     const char *name;
     hacher_cmd_fn fn;
-  } subs[] = {{"build", image_build}, {"inspect", image_inspect}, {"verify", image_verify},
-              {"ls", image_ls_gc},    {"gc", image_ls_gc}};
+  } subs[] = {{"build", image_build},
+              {"inspect", image_inspect},
+              {"verify", image_verify},
+              {"ls", image_ls_gc},
+              {"gc", image_ls_gc}};
 
   if (argc < 2)
     return hacher_error(err, 0, "image: expected a subcommand: build, inspect, verify, ls or gc");

@@ -2,104 +2,28 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../common/log.h"
 #include "../common/util.h"
-#include "../monitor/monitor.h"
-#include "../snapshotter/image.h"
-#include "../snapshotter/mounts.h"
 #include "commands.h"
 #include "container.h"
-
-static const struct {
-  const char *name;
-  int resource;
-} rlimit_names[] = {
-    {"RLIMIT_CPU", RLIMIT_CPU},           {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-    {"RLIMIT_DATA", RLIMIT_DATA},         {"RLIMIT_STACK", RLIMIT_STACK},
-    {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},   {"RLIMIT_AS", RLIMIT_AS},
-    {"RLIMIT_LOCKS", RLIMIT_LOCKS},       {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},     {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-};
-
-static int convert_rlimits(const struct oci_config *cfg, struct mon_rlimit *out,
-                           hacher_error_t *err)
-{
-  for (size_t i = 0; i < cfg->rlimits_count; i++) {
-    size_t j;
-    for (j = 0; j < ARRAY_SIZE(rlimit_names); j++)
-      if (strcmp(cfg->rlimits[i].type, rlimit_names[j].name) == 0)
-        break;
-    if (j == ARRAY_SIZE(rlimit_names))
-      return hacher_error(err, 0, "config.json: .process.rlimits[%zu].type: unknown rlimit \"%s\"",
-                          i, cfg->rlimits[i].type);
-    out[i].resource = (uint32_t)rlimit_names[j].resource;
-    out[i].soft = cfg->rlimits[i].soft;
-    out[i].hard = cfg->rlimits[i].hard;
-  }
-  return 0;
-}
+#include "launch.h"
 
 static int run_trustlet(struct hacher_global *g, struct hacher_container *c, int *status,
                         hacher_error_t *err)
 {
-  const struct oci_config *cfg = c->config;
-  struct hacher_image_cache cache = {g->images};
-  struct hacher_image img;
-  struct hacher_mounts mounts;
-  int built, rc;
-  cleanup_free struct mon_rlimit *rl = xmalloc0(sizeof(*rl) * (cfg->rlimits_count + 1));
-  char host[256] = "";
-  struct mon_config mc = {
-      .id = c->id,
-      .ram_size = cfg->has_memory_limit && cfg->memory_limit > 0 ? (uint64_t)cfg->memory_limit : 0,
-      .argv = cfg->args,
-      .argc = cfg->args_count,
-      .envp = cfg->env,
-      .envc = cfg->env_count,
-      .cwd = cfg->cwd,
-      .uid = cfg->uid,
-      .gid = cfg->gid,
-      .umask = cfg->has_umask ? cfg->umask : 022,
-      .groups = cfg->additional_gids,
-      .ngroups = cfg->additional_gids_count,
-      .rlimits = rl,
-      .nrlimits = cfg->rlimits_count,
-      .readonly_root = cfg->root_readonly,
-      .trace = g->debug,
-      .stdio = {0, 1, 2},
-  };
+  struct hacher_launch l;
+  int rc;
 
-  /* Without a configured hostname the function sees the node's, as with runc. */
-  gethostname(host, sizeof(host) - 1);
-  mc.hostname = cfg->hostname ? cfg->hostname : host;
-  if (convert_rlimits(cfg, rl, err) < 0)
+  if (hacher_launch_prepare(g, c, &l, err) < 0)
     return -1;
-  if (hacher_mounts_collect(cfg, c->bundle, &mounts, err) < 0)
-    return -1;
-  mc.mounts = mounts.data;
-  mc.mounts_size = mounts.size;
-  if (hacher_image_get(&cache, c->rootfs, &img, &built, err) < 0) {
-    hacher_mounts_free(&mounts);
-    return -1;
-  }
-  log_debug("image %s for rootfs \"%s\"%s", img.root_hex, c->rootfs, built ? " (built)" : "");
-  mc.image_path = img.path;
-  mc.image_data_size = img.data_size;
-  mc.image_hash_offset = img.hash_offset;
-  memcpy(mc.image_root, img.root, sizeof(mc.image_root));
-  c->image = xstrdup(img.root_hex);
   c->pid = getpid();
+  c->pid_start = hacher_pid_start(c->pid);
   rc = hacher_container_save(c, "running", err);
   if (rc == 0)
-    rc = mon_run(&mc, status, err);
-  hacher_image_release(&img);
-  hacher_mounts_free(&mounts);
+    rc = mon_run(&l.mc, status, err);
+  hacher_launch_release(&l);
   return rc;
 }
 
@@ -113,7 +37,7 @@ int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_
   };
   const char *bundle = ".", *pid_file = NULL;
   struct hacher_container *c = NULL;
-  bool keep = false;
+  bool keep = false, detach = false;
   int opt, status = 0, rc;
 
   while ((opt = getopt_long(argc, argv, "+b:dk", opts, NULL)) != -1) {
@@ -121,7 +45,7 @@ int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_
     case 'b': bundle = optarg; break;
     case 'p': pid_file = optarg; break;
     case 'k': keep = true; break;
-    case 'd': return hacher_error(err, 0, "run --detach is not supported yet");
+    case 'd': detach = true; break;
     case 'P':
     case 'K':
     case 'S': break;
@@ -132,6 +56,13 @@ int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_
     return hacher_error(err, 0, "run: expected exactly one container id");
   if (hacher_container_new(g->root, argv[optind], bundle, &c, err) < 0)
     return -1;
+  if (detach) { /* create + start; the monitor outlives this command */
+    rc = hacher_create_container(g, c, pid_file, err);
+    if (rc == 0)
+      rc = hacher_start_container(c, err);
+    hacher_container_destroy(c, rc < 0);
+    return rc;
+  }
   if (pid_file != NULL) {
     cleanup_free char *pid = xasprintf("%d", (int)getpid());
     if (write_file_atomic(pid_file, pid, strlen(pid), 0644, err) < 0) {

@@ -15,22 +15,31 @@ static const struct {
   hacher_cmd_fn fn;
   const char *help;
 } commands[] = {
+    {"create", hacher_cmd_create, "create a container (its trustlet waits for start)"},
+    {"start", hacher_cmd_start, "start a created container"},
     {"run", hacher_cmd_run, "create and run a container in a trustlet"},
+    {"state", hacher_cmd_state, "print the state of a container (JSON)"},
+    {"list", hacher_cmd_list, "list containers"},
+    {"ps", hacher_cmd_ps, "list the processes of a container"},
+    {"kill", hacher_cmd_kill, "send a signal to a container"},
+    {"delete", hacher_cmd_delete, "delete a stopped container"},
+    {"features", hacher_cmd_features, "print the OCI features document"},
     {"spec", hacher_cmd_spec, "create a new specification file (config.json)"},
-  {"image", hacher_cmd_image, "build, inspect, verify, list and collect trustlet images"},
+    {"image", hacher_cmd_image, "build, inspect, verify, list and collect trustlet images"},
 };
 
 static void usage(FILE *f)
 {
-  fprintf(f, "usage: hacher [global options] COMMAND [options] [ARGS]\n\n"
-             "global options:\n"
-             "  --root DIR           container state directory (default /run/hacher)\n"
-             "  --log FILE           write log lines to FILE\n"
-             "  --log-format FORMAT  text (default) or json\n"
-             "  --debug              verbose logging\n"
-             "  --images DIR         image cache (default $HACHER_IMAGES or /var/lib/hacher/images)\n"
-             "  --systemd-cgroup     accepted for compatibility\n"
-             "  -v, --version        print the version\n\ncommands:\n");
+  fprintf(f,
+          "usage: hacher [global options] COMMAND [options] [ARGS]\n\n"
+          "global options:\n"
+          "  --root DIR           container state directory (default /run/hacher)\n"
+          "  --log FILE           write log lines to FILE\n"
+          "  --log-format FORMAT  text (default) or json\n"
+          "  --debug              verbose logging\n"
+          "  --images DIR         image cache (default $HACHER_IMAGES or /var/lib/hacher/images)\n"
+          "  --systemd-cgroup     accepted for compatibility\n"
+          "  -v, --version        print the version\n\ncommands:\n");
   for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
     fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 }
@@ -45,7 +54,7 @@ static int parse_global(struct hacher_global *g, int argc, char **argv)
       {"systemd-cgroup", no_argument, NULL, 's'},
       {"version", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
-    {"images", required_argument, NULL, 'i'},
+      {"images", required_argument, NULL, 'i'},
       {NULL, 0, NULL, 0},
   };
   int c;

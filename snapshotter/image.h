@@ -8,7 +8,7 @@
 
 #include "../common/error.h"
 
-#define HACHER_IMAGE_FORMAT "hacher-image-1" /* erofs + dm-verity sha256, empty salt */
+#define HACHER_IMAGE_FORMAT "hacher-image-2" /* erofs_build + dm-verity sha256, empty salt */
 
 struct hacher_image {
   char *path;

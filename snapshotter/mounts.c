@@ -2,6 +2,7 @@
 #include "mounts.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -41,7 +42,10 @@ static int add(struct walk *w, const char *path, uint32_t kind, uint32_t flags,
   size_t plen = strlen(path), off;
   struct tl_mount_entry *e;
 
-  if (m->count >= HACHER_MOUNTS_MAX_ENTRIES || m->bytes + len > HACHER_MOUNTS_MAX_BYTES)
+  bool counted = !(flags & TL_MOUNT_ROOT); /* mount points themselves are free */
+
+  if ((counted && m->copied >= HACHER_MOUNTS_MAX_ENTRIES) ||
+      m->bytes + len > HACHER_MOUNTS_MAX_BYTES)
     return hacher_error(err, 0,
                         "mount \"%s\" on \"%s\": more than %d entries or %llu MiB to copy into "
                         "the trustlet",
@@ -62,6 +66,7 @@ static int add(struct walk *w, const char *path, uint32_t kind, uint32_t flags,
   if (len > 0)
     memcpy((uint8_t *)(e + 1) + plen, data, len);
   m->count++;
+  m->copied += counted;
   m->bytes += len;
   return 0;
 }

@@ -10,21 +10,22 @@
 #include "../oci-spec/config.h"
 
 #define HACHER_MOUNTS_MAX_BYTES (64ULL << 20) /* data copied per container */
-#define HACHER_MOUNTS_MAX_ENTRIES 10000
+#define HACHER_MOUNTS_MAX_ENTRIES 10000 /* files, dirs, links below mount points */
 
 struct hacher_mounts {
   uint8_t *data; /* struct tl_mounts + entries; NULL when there is nothing */
   size_t size;
   size_t cap;
   uint32_t count;
-  uint64_t bytes; /* file data copied */
+  uint32_t copied; /* entries below mount points (the cap counts these) */
+  uint64_t bytes;  /* file data copied */
 };
 
 /* Collect cfg's mounts relative to bundle. Kernel file systems the LibOS
  * provides itself (proc, sysfs, devpts, mqueue, cgroup, the /dev tmpfs) are
  * skipped. Errors name the mount. */
-int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle,
-                          struct hacher_mounts *m, hacher_error_t *err);
+int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle, struct hacher_mounts *m,
+                          hacher_error_t *err);
 void hacher_mounts_free(struct hacher_mounts *m);
 
 #endif

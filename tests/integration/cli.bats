@@ -105,5 +105,5 @@ setup()
   assert_output "k1 stopped"
   run --separate-stderr hacher_run "$B" k1
   assert_equal "$status" 1
-  assert_equal "$stderr" 'hacher: container "k1" already exists'
+  assert_equal "$stderr" 'hacher: container with id exists: k1'
 }

@@ -191,3 +191,45 @@ native_busybox()
   shift
   chroot "$r" /bin/busybox env -i "${TEST_ENV[@]}" "$@" </dev/null
 }
+
+# remember_tree DIR: like remember_rootfs, for any host directory a run must
+# leave alone (e.g. the sources of bind mounts); teardown checks it.
+remember_tree()
+{
+  local i
+  for i in "${!SNAPSHOT_DIRS[@]}"; do
+    if [[ ${SNAPSHOT_DIRS[$i]} == "$1" ]]; then
+      SNAPSHOTS[i]=$(snapshot_rootfs "$1")
+      return
+    fi
+  done
+  SNAPSHOT_DIRS+=("$1")
+  SNAPSHOTS+=("$(snapshot_rootfs "$1")")
+}
+
+# flip_byte FILE OFFSET: inverts every bit of the byte at OFFSET, in place.
+flip_byte()
+{
+  local f=$1 off=$2 b
+  b=$(od -An -tu1 -j "$off" -N1 "$f" | tr -d ' ')
+  [[ -n $b ]] || {
+    fail "flip_byte: no byte at offset $off of $f"
+    return
+  }
+  # shellcheck disable=SC2059
+  printf "$(printf '\\%03o' $((b ^ 0xff)))" | dd of="$f" bs=1 seek="$off" conv=notrunc status=none
+}
+
+# offset_of FILE STRING: the byte offset of STRING in FILE, which must hold it
+# exactly once (so a flip there hits what the test means to hit).
+offset_of()
+{
+  local hits n
+  hits=$(LC_ALL=C grep -obUaF -- "$2" "$1" | cut -d: -f1)
+  n=$(grep -c . <<<"$hits")
+  [[ $n == 1 ]] || {
+    fail "\"$2\" occurs $n times in $1, want exactly once"
+    return
+  }
+  echo "$hits"
+}

@@ -1,0 +1,171 @@
+/* hacher create: prepare the trustlet in a monitor process that waits for
+ * `start` on exec.fifo (runc's pattern); the monitor's pid is the container's. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "commands.h"
+#include "container.h"
+#include "launch.h"
+
+struct ready_ctx {
+  int status_fd; /* to the create command: "R" or "E" + message */
+  const char *fifo;
+};
+
+/* In the monitor: the program is loaded. Tell `create`, then block until
+ * `start` opens the fifo. */
+static int on_ready(void *arg)
+{
+  struct ready_ctx *r = arg;
+  int fd;
+
+  if (write(r->status_fd, "R", 1) != 1)
+    return -1;
+  close(r->status_fd);
+  r->status_fd = -1;
+  /* A signal for the container (kill of a created container) interrupts
+   * the wait: the monitor then ends with that signal's status. */
+  fd = open(r->fifo, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  (void)!write(fd, "0", 1);
+  close(fd);
+  return 0;
+}
+
+static void monitor_main(struct hacher_launch *l, struct ready_ctx *r)
+{
+  hacher_error_t err = NULL;
+  int status = 1;
+
+  l->mc.on_ready = on_ready;
+  l->mc.on_ready_arg = r;
+  if (mon_run(&l->mc, &status, &err) < 0) {
+    if (r->status_fd >= 0) {
+      cleanup_free char *msg = xasprintf("E%s", err->msg);
+      (void)!write(r->status_fd, msg, strlen(msg));
+    } else {
+      log_error("%s", err->msg);
+    }
+    _exit(1);
+  }
+  _exit(status);
+}
+
+/* Wait for the monitor's verdict; the message of a failure is returned. */
+static int wait_ready(int fd, pid_t pid, hacher_error_t *err)
+{
+  char buf[4096];
+  size_t len = 0;
+  ssize_t n;
+
+  while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      break;
+    len += (size_t)n;
+    if (buf[0] == 'R')
+      return 0;
+  }
+  buf[len] = '\0';
+  waitpid(pid, NULL, 0);
+  if (len > 1 && buf[0] == 'E')
+    return hacher_error(err, 0, "%s", buf + 1);
+  return hacher_error(err, 0, "trustlet monitor ended before the container was created");
+}
+
+int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
+                            const char *pid_file, hacher_error_t *err)
+{
+  struct hacher_launch l;
+  cleanup_free char *fifo = hacher_container_fifo(c);
+  int pipefd[2];
+  pid_t pid;
+
+  if (hacher_container_save(c, "creating", err) < 0 || hacher_launch_prepare(g, c, &l, err) < 0)
+    return -1;
+  if (mkfifo(fifo, 0600) < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
+    hacher_launch_release(&l);
+    return hacher_error(err, errno, "create \"%s\"", fifo);
+  }
+  pid = fork();
+  if (pid < 0) {
+    hacher_launch_release(&l);
+    return hacher_error(err, errno, "fork the trustlet monitor");
+  }
+  if (pid == 0) {
+    struct ready_ctx r = {pipefd[1], fifo};
+    close(pipefd[0]);
+    monitor_main(&l, &r);
+  }
+  close(pipefd[1]);
+  hacher_launch_release(&l);
+  if (wait_ready(pipefd[0], pid, err) < 0) {
+    close(pipefd[0]);
+    return -1;
+  }
+  close(pipefd[0]);
+  c->pid = pid;
+  c->pid_start = hacher_pid_start(pid);
+  if (pid_file != NULL) {
+    cleanup_free char *text = xasprintf("%d", (int)pid);
+    if (write_file_atomic(pid_file, text, strlen(text), 0644, err) < 0) {
+      kill(pid, SIGKILL);
+      return -1;
+    }
+  }
+  return hacher_container_save(c, "created", err);
+}
+
+int hacher_cmd_create(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
+{
+  static const struct option opts[] = {
+      {"bundle", required_argument, NULL, 'b'},
+      {"pid-file", required_argument, NULL, 'p'},
+      {"console-socket", required_argument, NULL, 'c'},
+      {"preserve-fds", required_argument, NULL, 'f'},
+      {"no-pivot", no_argument, NULL, 'P'},
+      {"no-new-keyring", no_argument, NULL, 'K'},
+      {NULL, 0, NULL, 0},
+  };
+  const char *bundle = ".", *pid_file = NULL;
+  struct hacher_container *c = NULL;
+  int opt;
+
+  while ((opt = getopt_long(argc, argv, "+b:", opts, NULL)) != -1) {
+    switch (opt) {
+    case 'b': bundle = optarg; break;
+    case 'p': pid_file = optarg; break;
+    case 'c':
+      return hacher_error(err, 0, "create: --console-socket (terminals) is not supported yet");
+    case 'f':
+    case 'P':
+    case 'K': break;
+    default: return hacher_error(err, 0, "create: invalid option (see hacher --help)");
+    }
+  }
+  if (optind + 1 != argc)
+    return hacher_error(err, 0, "create: expected exactly one container id");
+  if (hacher_container_new(g->root, argv[optind], bundle, &c, err) < 0)
+    return -1;
+  if (c->config->terminal) {
+    hacher_container_destroy(c, true);
+    return hacher_error(err, 0, "create: process.terminal is not supported yet");
+  }
+  if (hacher_create_container(g, c, pid_file, err) < 0) {
+    hacher_container_destroy(c, true);
+    return -1;
+  }
+  hacher_container_destroy(c, false);
+  return 0;
+}

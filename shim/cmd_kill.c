@@ -1,0 +1,110 @@
+/* hacher kill and delete: signals to the monitor (which gives them to the
+ * function), and removal of stopped containers. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/util.h"
+#include "commands.h"
+#include "container.h"
+
+/* "TERM", "SIGTERM", "term" or "15". */
+static int parse_signal(const char *s)
+{
+  char *end;
+  long n = strtol(s, &end, 10);
+
+  if (*s != '\0' && *end == '\0')
+    return n > 0 && n < NSIG ? (int)n : -1;
+  if (strncasecmp(s, "SIG", 3) == 0)
+    s += 3;
+  for (int sig = 1; sig < NSIG; sig++) {
+    const char *name = sigabbrev_np(sig);
+    if (name != NULL && strcasecmp(name, s) == 0)
+      return sig;
+  }
+  return -1;
+}
+
+static bool alive(const struct hacher_container *c)
+{
+  return strcmp(hacher_container_status(c), "stopped") != 0;
+}
+
+int hacher_cmd_kill(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
+{
+  static const struct option opts[] = {{"all", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
+  struct hacher_container *c;
+  int opt, sig = SIGTERM, rc = 0;
+
+  while ((opt = getopt_long(argc, argv, "+a", opts, NULL)) != -1)
+    if (opt != 'a')
+      return hacher_error(err, 0, "kill: invalid option");
+  if (optind >= argc || argc - optind > 2)
+    return hacher_error(err, 0, "kill: usage: hacher kill [--all] ID [SIGNAL]");
+  if (argc - optind == 2 && (sig = parse_signal(argv[optind + 1])) < 0)
+    return hacher_error(err, 0, "unknown signal \"%s\"", argv[optind + 1]);
+  if (hacher_container_load(g->root, argv[optind], &c, err) < 0)
+    return -1;
+  if (!alive(c))
+    rc = hacher_error(err, 0, "container not running");
+  else if (kill(c->pid, sig) < 0)
+    rc = hacher_error(err, errno, "kill %d", (int)c->pid);
+  hacher_container_destroy(c, false);
+  return rc;
+}
+
+/* SIGKILL the monitor and wait (up to 10 s) until it is gone or a zombie. */
+static int kill_and_wait(struct hacher_container *c, hacher_error_t *err)
+{
+  struct timespec ts = {0, 2000000};
+
+  if (kill(c->pid, SIGKILL) < 0 && errno != ESRCH)
+    return hacher_error(err, errno, "kill %d", (int)c->pid);
+  for (int i = 0; i < 5000; i++) {
+    if (hacher_pid_start(c->pid) != c->pid_start)
+      return 0;
+    nanosleep(&ts, NULL);
+  }
+  return hacher_error(err, 0, "container \"%s\": monitor %d did not exit", c->id, (int)c->pid);
+}
+
+int hacher_cmd_delete(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
+{
+  static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+  struct hacher_container *c;
+  hacher_error_t load_err = NULL;
+  const char *status;
+  bool force = false;
+  int opt, rc = 0;
+
+  while ((opt = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
+    if (opt != 'f')
+      return hacher_error(err, 0, "delete: invalid option");
+    force = true;
+  }
+  if (optind + 1 != argc)
+    return hacher_error(err, 0, "delete: expected exactly one container id");
+  if (hacher_container_load(g->root, argv[optind], &c, &load_err) < 0) {
+    if (force && strcmp(load_err->msg, "container does not exist") == 0) {
+      hacher_error_release(&load_err);
+      return 0; /* already gone, as runc */
+    }
+    *err = load_err;
+    return -1;
+  }
+  status = hacher_container_status(c);
+  if (strcmp(status, "stopped") != 0) {
+    if (!force && strcmp(status, "created") != 0)
+      rc =
+          hacher_error(err, 0, "cannot delete container %s that is not stopped: %s", c->id, status);
+    else
+      rc = kill_and_wait(c, err);
+  }
+  hacher_container_destroy(c, rc == 0);
+  return rc;
+}

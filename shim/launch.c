@@ -1,0 +1,101 @@
+/* Turning a container's config into a ready-to-run monitor configuration:
+ * image (found or built), mounts, identity, limits. Shared by run and create. */
+#include "launch.h"
+
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+
+static const struct {
+  const char *name;
+  int resource;
+} rlimit_names[] = {
+    {"RLIMIT_CPU", RLIMIT_CPU},           {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_DATA", RLIMIT_DATA},         {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},   {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},       {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},     {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+};
+
+static int convert_rlimits(const struct oci_config *cfg, struct mon_rlimit *out,
+                           hacher_error_t *err)
+{
+  for (size_t i = 0; i < cfg->rlimits_count; i++) {
+    size_t j;
+    for (j = 0; j < ARRAY_SIZE(rlimit_names); j++)
+      if (strcmp(cfg->rlimits[i].type, rlimit_names[j].name) == 0)
+        break;
+    if (j == ARRAY_SIZE(rlimit_names))
+      return hacher_error(err, 0, "config.json: .process.rlimits[%zu].type: unknown rlimit \"%s\"",
+                          i, cfg->rlimits[i].type);
+    out[i].resource = (uint32_t)rlimit_names[j].resource;
+    out[i].soft = cfg->rlimits[i].soft;
+    out[i].hard = cfg->rlimits[i].hard;
+  }
+  return 0;
+}
+
+int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
+                          struct hacher_launch *l, hacher_error_t *err)
+{
+  const struct oci_config *cfg = c->config;
+  struct hacher_image_cache cache = {g->images};
+  int built;
+
+  memset(l, 0, sizeof(*l));
+  l->rlimits = xmalloc0(sizeof(*l->rlimits) * (cfg->rlimits_count + 1));
+  gethostname(l->hostname, sizeof(l->hostname) - 1);
+  l->mc = (struct mon_config){
+      .id = c->id,
+      .ram_size = cfg->has_memory_limit && cfg->memory_limit > 0 ? (uint64_t)cfg->memory_limit : 0,
+      .argv = cfg->args,
+      .argc = cfg->args_count,
+      .envp = cfg->env,
+      .envc = cfg->env_count,
+      .cwd = cfg->cwd,
+      /* Without a configured hostname the function sees the node's, as with runc. */
+      .hostname = cfg->hostname ? cfg->hostname : l->hostname,
+      .uid = cfg->uid,
+      .gid = cfg->gid,
+      .umask = cfg->has_umask ? cfg->umask : 022,
+      .groups = cfg->additional_gids,
+      .ngroups = cfg->additional_gids_count,
+      .rlimits = l->rlimits,
+      .nrlimits = cfg->rlimits_count,
+      .readonly_root = cfg->root_readonly,
+      .trace = g->debug,
+      .stdio = {0, 1, 2},
+  };
+  if (convert_rlimits(cfg, l->rlimits, err) < 0 ||
+      hacher_mounts_collect(cfg, c->bundle, &l->mounts, err) < 0)
+    goto fail;
+  l->mc.mounts = l->mounts.data;
+  l->mc.mounts_size = l->mounts.size;
+  if (hacher_image_get(&cache, c->rootfs, &l->image, &built, err) < 0)
+    goto fail;
+  log_debug("image %s for rootfs \"%s\"%s", l->image.root_hex, c->rootfs, built ? " (built)" : "");
+  l->mc.image_path = l->image.path;
+  l->mc.image_data_size = l->image.data_size;
+  l->mc.image_hash_offset = l->image.hash_offset;
+  memcpy(l->mc.image_root, l->image.root, sizeof(l->mc.image_root));
+  free(c->image);
+  c->image = xstrdup(l->image.root_hex);
+  return 0;
+fail:
+  hacher_launch_release(l);
+  return -1;
+}
+
+void hacher_launch_release(struct hacher_launch *l)
+{
+  hacher_image_release(&l->image);
+  hacher_mounts_free(&l->mounts);
+  free(l->rlimits);
+  l->rlimits = NULL;
+}

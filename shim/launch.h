@@ -1,0 +1,25 @@
+/* Preparing a container's trustlet: shared by run and create (launch.c). */
+#ifndef HACHER_LAUNCH_H
+#define HACHER_LAUNCH_H
+
+#include "../monitor/monitor.h"
+#include "../snapshotter/image.h"
+#include "../snapshotter/mounts.h"
+#include "commands.h"
+#include "container.h"
+
+struct hacher_launch {
+  struct mon_config mc; /* points into the fields below and into c */
+  struct hacher_image image;
+  struct hacher_mounts mounts;
+  struct mon_rlimit *rlimits;
+  char hostname[256];
+};
+
+/* Find or build the image, collect mounts, fill the monitor config; sets
+ * c->image. Errors name what failed. Release with hacher_launch_release. */
+int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
+                          struct hacher_launch *l, hacher_error_t *err);
+void hacher_launch_release(struct hacher_launch *l);
+
+#endif

@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# runc's lifecycle: create (the trustlet waits), start, state, list, ps, kill,
+# delete, run -d, with runc's messages for the error and race cases.
+
+load helpers
+
+setup()
+{
+  require_hacher
+  require_kvm
+  B=$BATS_TEST_TMPDIR/bundle
+  make_bundle "$B"
+  add_busybox "$B"
+  remember_rootfs "$B"
+}
+
+teardown()
+{
+  local id
+  for id in $(hacher list -q 2>/dev/null); do
+    hacher delete --force "$id" >/dev/null 2>&1 || true
+  done
+  assert_rootfs_unchanged
+}
+
+status_of()
+{
+  hacher state "$1" | jq -r .status
+}
+
+# create/run -d leave the monitor holding the command's stdio (the
+# container's, as with runc), so bats' `run` would wait for it: use files.
+detached()
+{
+  hacher "$@" >"$BATS_TEST_TMPDIR/d.out" 2>"$BATS_TEST_TMPDIR/d.err" </dev/null
+}
+
+@test "create waits for start; state, list and ps follow the container" {
+  config_args "$B" /bin/sleep 2
+  detached create --bundle "$B" --pid-file "$BATS_TEST_TMPDIR/pid" c1
+  local pid
+  pid=$(cat "$BATS_TEST_TMPDIR/pid")
+  [[ -d /proc/$pid ]] || fail "monitor $pid is not running"
+  assert_equal "$(status_of c1)" created
+  run hacher state c1
+  assert_equal "$(jq -r '.id + " " + (.pid|tostring) + " " + .bundle' <<<"$output")" "c1 $pid $B"
+  run hacher list --format json
+  assert_equal "$(jq -r '.[0].id + " " + .[0].status' <<<"$output")" "c1 created"
+  hacher start c1
+  assert_equal "$(status_of c1)" running
+  run hacher ps --format json c1
+  assert_output "[$pid]"
+  run --separate-stderr hacher start c1
+  assert_failure
+  assert_equal "$stderr" "hacher: cannot start an already running container"
+  run --separate-stderr hacher delete c1
+  assert_failure
+  assert_equal "$stderr" "hacher: cannot delete container c1 that is not stopped: running"
+  for _ in $(seq 100); do
+    [[ $(status_of c1) == stopped ]] && break
+    sleep 0.05
+  done
+  assert_equal "$(status_of c1)" stopped
+  run --separate-stderr hacher start c1
+  assert_equal "$stderr" "hacher: cannot start a container that has stopped"
+  hacher delete c1
+  run --separate-stderr hacher state c1
+  assert_equal "$stderr" "hacher: container does not exist"
+  assert_no_state_left
+}
+
+@test "kill delivers signals by name and number; kill -9 of the monitor shows stopped" {
+  config_args "$B" /bin/sleep 30
+  detached run -d --bundle "$B" --pid-file "$BATS_TEST_TMPDIR/pid" k1
+  assert_equal "$(status_of k1)" running
+  run --separate-stderr hacher kill k1 NOSUCHSIG
+  assert_equal "$stderr" 'hacher: unknown signal "NOSUCHSIG"'
+  hacher kill k1 SIGTERM
+  for _ in $(seq 100); do
+    [[ $(status_of k1) == stopped ]] && break
+    sleep 0.05
+  done
+  assert_equal "$(status_of k1)" stopped
+  run --separate-stderr hacher kill k1 9
+  assert_equal "$stderr" "hacher: container not running"
+  hacher delete k1
+  detached run -d --bundle "$B" --pid-file "$BATS_TEST_TMPDIR/pid" k2
+  kill -9 "$(cat "$BATS_TEST_TMPDIR/pid")"
+  for _ in $(seq 100); do
+    [[ $(status_of k2) == stopped ]] && break
+    sleep 0.05
+  done
+  assert_equal "$(status_of k2)" stopped
+  hacher delete k2
+  assert_no_state_left
+}
+
+@test "delete --force kills a running container and succeeds when it is already gone" {
+  config_args "$B" /bin/sleep 30
+  detached run -d --bundle "$B" --pid-file "$BATS_TEST_TMPDIR/pid" f1
+  local pid
+  pid=$(cat "$BATS_TEST_TMPDIR/pid")
+  hacher delete --force f1
+  [[ ! -d /proc/$pid ]] || [[ $(awk '{print $3}' "/proc/$pid/stat") == Z ]] || fail "monitor $pid survived"
+  hacher delete --force f1
+  run --separate-stderr hacher delete f1
+  assert_equal "$stderr" "hacher: container does not exist"
+  assert_no_state_left
+}
+
+@test "two concurrent creates of one id: exactly one wins" {
+  config_args "$B" /bin/sleep 30
+  local i ok=0 lost=0
+  for i in 1 2 3; do
+    (hacher create --bundle "$B" same >"$BATS_TEST_TMPDIR/out.$i" 2>&1 </dev/null
+      echo $? >"$BATS_TEST_TMPDIR/rc.$i") &
+  done
+  wait
+  for i in 1 2 3; do
+    if [[ $(cat "$BATS_TEST_TMPDIR/rc.$i") == 0 ]]; then
+      ok=$((ok + 1))
+    else
+      lost=$((lost + 1))
+      assert_equal "$(cat "$BATS_TEST_TMPDIR/out.$i")" "hacher: container with id exists: same"
+    fi
+  done
+  assert_equal "$ok" 1
+  assert_equal "$lost" 2
+  assert_equal "$(status_of same)" created
+}
+
+@test "a failing create reports hacher's error and leaves nothing behind" {
+  config_args "$B" nope
+  run --separate-stderr hacher create --bundle "$B" bad
+  assert_equal "$status" 1
+  assert_equal "$stderr" 'hacher: exec "nope": executable file not found in $PATH'
+  assert_no_state_left
+  config_set "$B" '.process.args = "sh"'
+  run --separate-stderr hacher create --bundle "$B" bad
+  assert_equal "$status" 1
+  assert_equal "$stderr" "hacher: $B/config.json: .process.args: expected an array of strings"
+  assert_no_state_left
+  run pgrep -f "hacher --root $BATS_TEST_TMPDIR/state"
+  assert_failure
+}
+
+@test "a created container killed before start ends" {
+  config_args "$B" /bin/echo never
+  detached create --bundle "$B" --pid-file "$BATS_TEST_TMPDIR/pid" kc
+  hacher kill kc KILL
+  for _ in $(seq 100); do
+    [[ $(status_of kc) == stopped ]] && break
+    sleep 0.05
+  done
+  assert_equal "$(status_of kc)" stopped
+  hacher delete kc
+  assert_no_state_left
+}
+
+@test "features is the OCI features document" {
+  run hacher features
+  assert_success
+  assert_equal "$(jq -r '.ociVersionMax + " " + (.mountOptions | index("ro") | tostring)' <<<"$output")" "1.1.0 0"
+  [[ $(jq -r '.annotations["io.hacher.platform"]' <<<"$output") == kvm* ]] || fail "$output"
+}
