@@ -34,7 +34,7 @@ fi
 
 echo "== integration tests"
 HACHER="$build/hacher" PROGRAMS="$build/programs" \
-  bats --tap "$root/tests/integration" 2>&1 | tee "$tmp/bats.out"
+  bats --tap "$root/tests/integration" "$root/tests/e2e" 2>&1 | tee "$tmp/bats.out"
 bats_rc=${PIPESTATUS[0]}
 bats_failed=0
 while IFS= read -r line; do

@@ -1,0 +1,79 @@
+#!/usr/bin/env bats
+# podman 4.3 (with conmon) driving hacher as its OCI runtime, with a private
+# store and the options our machines need (cgroupfs, no systemd, rlimits
+# that fit the caller's hard limits).
+
+load ../integration/helpers
+
+setup_file()
+{
+  export PM=$BATS_FILE_TMPDIR/podman
+  mkdir -p "$PM/rootfs/bin"
+  cp "$BUSYBOX" "$PM/rootfs/bin/busybox"
+  local a
+  for a in echo sh cat ls sleep uname true false env; do
+    ln -s busybox "$PM/rootfs/bin/$a"
+  done
+  (cd "$PM/rootfs" && tar -c .) | pm import - localhost/hacher-bb:latest >/dev/null
+}
+
+teardown_file()
+{
+  pm rm -a -f >/dev/null 2>&1 || true
+  pm rmi -a -f >/dev/null 2>&1 || true
+  # nothing of hacher may outlive the suite
+  run pgrep -f "$PM"
+  [[ $status -ne 0 ]] || fail "processes left: $output"
+}
+
+pm()
+{
+  HACHER_IMAGES=$PM/images timeout 120 podman --root "$PM/root" --runroot "$PM/runroot" \
+    --tmpdir "$PM/tmp" --cgroup-manager cgroupfs --events-backend file --runtime "$HACHER" "$@"
+}
+
+OPTS=(--network none --ulimit nofile=4096:4096 --ulimit nproc=4096:4096)
+
+setup()
+{
+  require_kvm
+  require_hacher
+  command -v podman >/dev/null || fail "podman is not installed (hack/install-deps.sh installs it)"
+}
+
+@test "podman run --rm: output and exit code" {
+  run --separate-stderr pm run --rm "${OPTS[@]}" localhost/hacher-bb /bin/echo hello from a trustlet
+  assert_success
+  assert_output "hello from a trustlet"
+  run pm run --rm "${OPTS[@]}" localhost/hacher-bb /bin/false
+  assert_equal "$status" 1
+  run pm run --rm "${OPTS[@]}" --hostname fn1 localhost/hacher-bb /bin/uname -n
+  assert_output fn1
+}
+
+@test "podman run -d, ps, logs, stop, rm -f" {
+  pm run -d --name d1 "${OPTS[@]}" localhost/hacher-bb /bin/sleep 60 >/dev/null
+  run pm ps --format '{{.Names}} {{.Status}}'
+  assert_output --regexp '^d1 Up'
+  run pm stop -t 5 d1
+  assert_success
+  run pm ps -a --format '{{.Names}} {{.Status}}'
+  assert_output --regexp '^d1 Exited \(143\)'
+  pm rm -f d1
+  run pm ps -a -q
+  assert_output ""
+}
+
+@test "podman logs shows the function's output" {
+  pm run -d --name l1 "${OPTS[@]}" localhost/hacher-bb /bin/echo logged line >/dev/null
+  run pm wait l1
+  assert_output 0
+  run pm logs l1
+  assert_output "logged line"
+  pm rm -f l1
+}
+
+@test "podman: a create failure shows hacher's error" {
+  run -127 --separate-stderr pm run --rm "${OPTS[@]}" localhost/hacher-bb /nope
+  [[ $stderr == *'hacher: exec "/nope": no such file or directory'* ]] || fail "$stderr"
+}
