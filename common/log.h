@@ -8,6 +8,9 @@ void hacher_log_set_level(enum hacher_log_level level);
 enum hacher_log_level hacher_log_get_level(void);
 /* Send log lines to an append-only file instead of stderr. Returns -errno. */
 int hacher_log_open(const char *path);
+/* Lines as runc's JSON: {"level":"error","msg":"...","time":"..."} (what
+ * containerd reads back from the --log file). */
+void hacher_log_set_json(int on);
 void hacher_log(enum hacher_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

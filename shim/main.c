@@ -92,6 +92,12 @@ int main(int argc, char **argv)
     hacher_log_set_level(HACHER_LOG_DEBUG);
   if (g.log != NULL && hacher_log_open(g.log) < 0)
     fprintf(stderr, "hacher: cannot open log file \"%s\"\n", g.log);
+  if (strcmp(g.log_format, "json") == 0)
+    hacher_log_set_json(1);
+  else if (strcmp(g.log_format, "text") != 0) {
+    fprintf(stderr, "hacher: unknown log format \"%s\"\n", g.log_format);
+    return 1;
+  }
   if (optind >= argc) {
     usage(stderr);
     return 1;
