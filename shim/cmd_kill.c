@@ -108,3 +108,41 @@ int hacher_cmd_delete(struct hacher_global *g, int argc, char **argv, hacher_err
   hacher_container_destroy(c, rc == 0);
   return rc;
 }
+
+/* pause/resume: the monitor (and so the vCPU) is stopped with SIGSTOP and
+ * continued with SIGCONT; the cgroup freezer joins when cgroups land. */
+static int pause_resume(struct hacher_global *g, int argc, char **argv, bool pause,
+                        hacher_error_t *err)
+{
+  struct hacher_container *c;
+  const char *status;
+  int rc = 0;
+
+  if (argc != 2)
+    return hacher_error(err, 0, "%s: expected exactly one container id", argv[0]);
+  if (hacher_container_load(g->root, argv[1], &c, err) < 0)
+    return -1;
+  status = hacher_container_status(c);
+  if (pause && strcmp(status, "running") != 0)
+    rc = hacher_error(err, 0, "container not running");
+  else if (!pause && strcmp(status, "paused") != 0)
+    rc = hacher_error(err, 0, "container not paused");
+  else if (kill(c->pid, pause ? SIGSTOP : SIGCONT) < 0)
+    rc = hacher_error(err, errno, "signal %d", (int)c->pid);
+  if (rc == 0) {
+    c->paused = pause;
+    rc = hacher_container_save(c, pause ? "paused" : "running", err);
+  }
+  hacher_container_destroy(c, false);
+  return rc;
+}
+
+int hacher_cmd_pause(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
+{
+  return pause_resume(g, argc, argv, true, err);
+}
+
+int hacher_cmd_resume(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
+{
+  return pause_resume(g, argc, argv, false, err);
+}

@@ -23,6 +23,8 @@ static const struct {
     {"ps", hacher_cmd_ps, "list the processes of a container"},
     {"kill", hacher_cmd_kill, "send a signal to a container"},
     {"delete", hacher_cmd_delete, "delete a stopped container"},
+    {"pause", hacher_cmd_pause, "pause a running container (its vCPU stops)"},
+    {"resume", hacher_cmd_resume, "resume a paused container"},
     {"features", hacher_cmd_features, "print the OCI features document"},
     {"spec", hacher_cmd_spec, "create a new specification file (config.json)"},
     {"image", hacher_cmd_image, "build, inspect, verify, list and collect trustlet images"},

@@ -103,3 +103,17 @@ setup()
   assert_failure
   assert_output --partial 'exec "/nope": no such file or directory'
 }
+
+@test "ctr task pause / resume" {
+  crun_ -d localhost/hacher-bb:latest pr1 /bin/sleep 60 >/dev/null
+  ctr_ task pause pr1
+  run ctr_ task ls
+  assert_output --regexp 'pr1 +[0-9]+ +PAUSED'
+  ctr_ task resume pr1
+  run ctr_ task ls
+  assert_output --regexp 'pr1 +[0-9]+ +RUNNING'
+  ctr_ task kill -s KILL pr1
+  sleep 0.3
+  ctr_ task delete pr1 >/dev/null
+  ctr_ container rm pr1
+}

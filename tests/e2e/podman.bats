@@ -77,3 +77,14 @@ setup()
   run -127 --separate-stderr pm run --rm "${OPTS[@]}" localhost/hacher-bb /nope
   [[ $stderr == *'hacher: exec "/nope": no such file or directory'* ]] || fail "$stderr"
 }
+
+@test "podman pause / unpause" {
+  pm run -d --name p1 "${OPTS[@]}" localhost/hacher-bb /bin/sleep 60 >/dev/null
+  pm pause p1
+  run pm ps -a --format '{{.Names}} {{.Status}}'
+  assert_output --regexp '^p1 Paused'
+  pm unpause p1
+  run pm ps -a --format '{{.Names}} {{.Status}}'
+  assert_output --regexp '^p1 Up'
+  pm rm -f p1
+}

@@ -163,3 +163,22 @@ detached()
   assert_equal "$(jq -r '.ociVersionMax + " " + (.mountOptions | index("ro") | tostring)' <<<"$output")" "1.1.0 0"
   [[ $(jq -r '.annotations["io.hacher.platform"]' <<<"$output") == kvm* ]] || fail "$output"
 }
+
+@test "pause stops the trustlet's vCPU; resume continues it" {
+  config_args "$B" /bin/sleep 30
+  detached run -d --bundle "$B" --pid-file "$BATS_TEST_TMPDIR/pid" p1
+  local pid
+  pid=$(cat "$BATS_TEST_TMPDIR/pid")
+  hacher pause p1
+  assert_equal "$(status_of p1)" paused
+  assert_equal "$(awk '/^State:/ {print $2}' "/proc/$pid/status")" T
+  run --separate-stderr hacher pause p1
+  assert_equal "$stderr" "hacher: container not running"
+  hacher resume p1
+  assert_equal "$(status_of p1)" running
+  [[ $(awk '/^State:/ {print $2}' "/proc/$pid/status") != T ]] || fail "monitor still stopped"
+  run --separate-stderr hacher resume p1
+  assert_equal "$stderr" "hacher: container not paused"
+  hacher delete --force p1
+  assert_no_state_left
+}
