@@ -165,6 +165,24 @@ if [[ -x $sysbench ]]; then
 else
   notes+=("syscall microbenchmark: $sysbench missing")
 fi
+# Image cache lookup of an unchanged rootfs (the cost every create pays).
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if gcc -O2 -I"$repo" "$repo/tests/bench/image_lookup.c" "$build/libhacher.a" \
+  $(pkg-config --libs yajl libseccomp libcap openssl) -o "$tmp/image_lookup" 2>"$tmp/cc.err"; then
+  mkdir -p "$tmp/bbroot/bin"
+  cp /bin/busybox "$tmp/bbroot/bin/busybox"
+  for a in $(/bin/busybox --list); do
+    [[ $a == busybox ]] || ln -sf busybox "$tmp/bbroot/bin/$a"
+  done
+  printf '\n%-28s %8s %10s\n' "image lookup (warm cache)" entries "median us"
+  for root in "$bundle/rootfs" "$tmp/bbroot"; do
+    read -r _ entries us < <("$tmp/image_lookup" "$tmp/lookup-cache" "$root" 50)
+    printf '%-28s %8s %10s\n' "$(basename "$root")" "$entries" "$us"
+  done
+else
+  notes+=("image lookup benchmark: build failed: $(head -n 1 "$tmp/cc.err")")
+fi
+
 for n in "${notes[@]}"; do
   echo "note: $n"
 done
