@@ -1,6 +1,8 @@
-/* The rootfs scan: one walk that keys the cache and finds special files. */
+/* The rootfs scan: one walk that keys the cache and finds special files.
+ * Entries are stat'ed relative to their directory's fd (no path walks). */
+#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,13 +13,14 @@
 #include "image.h"
 #include "verity.h"
 
-/* nftw has no user pointer; a scan runs in one thread at a time. */
-static struct scan_state {
+#define MAX_DEPTH 256
+
+struct scan {
   struct sha256_ctx md;
-  struct hacher_rootfs_scan *scan;
-  size_t root_len;
+  struct hacher_rootfs_scan *out;
   const char *rootfs;
-} st;
+  char path[4096]; /* relative path of the entry being visited */
+};
 
 static const char *special_kind(mode_t m)
 {
@@ -28,12 +31,8 @@ static const char *special_kind(mode_t m)
                        : NULL;
 }
 
-static int visit(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+static int visit(struct scan *s, int dirfd, const char *name, const struct stat *sb)
 {
-  const char *rel = path + st.root_len;
-  char link[4096];
-  ssize_t n = 0;
-  const char *kind = special_kind(sb->st_mode);
   int64_t meta[12] = {sb->st_mode,
                       sb->st_uid,
                       sb->st_gid,
@@ -46,42 +45,90 @@ static int visit(const char *path, const struct stat *sb, int flag, struct FTW *
                       (int64_t)sb->st_dev,
                       (int64_t)sb->st_nlink,
                       (int64_t)sb->st_rdev};
+  const char *kind = special_kind(sb->st_mode);
+  char link[4096];
+  ssize_t n = 0;
 
-  (void)ftw;
-  if (flag == FTW_NS || flag == FTW_DNR)
+  if (S_ISLNK(sb->st_mode) && (n = readlinkat(dirfd, name, link, sizeof(link))) < 0)
     return -1;
-  if (S_ISLNK(sb->st_mode) && (n = readlink(path, link, sizeof(link))) < 0)
-    return -1;
-  sha256_update(&st.md, rel, strlen(rel) + 1);
-  sha256_update(&st.md, meta, sizeof(meta));
-  sha256_update(&st.md, link, (size_t)n);
-  st.scan->entries++;
+  sha256_update(&s->md, s->path, strlen(s->path) + 1);
+  sha256_update(&s->md, meta, sizeof(meta));
+  sha256_update(&s->md, link, (size_t)n);
+  s->out->entries++;
   if (kind != NULL) {
-    struct hacher_rootfs_scan *s = st.scan;
-    log_warn("rootfs \"%s\": skipping %s \"%s\"", st.rootfs, kind, rel);
-    s->skipped = xrealloc(s->skipped, (s->skipped_count + 1) * sizeof(char *));
-    s->skipped[s->skipped_count++] = xstrdup(rel[0] == '/' ? rel + 1 : rel);
+    struct hacher_rootfs_scan *o = s->out;
+    log_warn("rootfs \"%s\": skipping %s \"%s\"", s->rootfs, kind, s->path);
+    o->skipped = xrealloc(o->skipped, (o->skipped_count + 1) * sizeof(char *));
+    o->skipped[o->skipped_count++] = xstrdup(s->path + 1);
   }
   return 0;
 }
 
-int hacher_rootfs_scan(const char *rootfs, struct hacher_rootfs_scan *scan, hacher_error_t *err)
+/* Visit the directory open at fd (whose own entry is already hashed). */
+static int walk_dir(struct scan *s, int fd, int depth)
 {
-  int rc;
+  DIR *d = fdopendir(fd);
+  size_t base = strlen(s->path);
+  struct dirent *e;
+  int rc = 0;
 
-  memset(scan, 0, sizeof(*scan));
-  st.scan = scan;
-  st.root_len = strlen(rootfs);
-  st.rootfs = rootfs;
-  sha256_init(&st.md);
-  sha256_update(&st.md, HACHER_IMAGE_FORMAT, sizeof(HACHER_IMAGE_FORMAT));
-  rc = nftw(rootfs, visit, 64, FTW_PHYS);
-  sha256_final(&st.md, scan->key);
-  if (rc != 0) {
-    hacher_rootfs_scan_free(scan);
+  if (d == NULL) {
+    close(fd);
+    return -1;
+  }
+  while (rc == 0 && (errno = 0, e = readdir(d)) != NULL) {
+    struct stat sb;
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    if (base + 1 + strlen(e->d_name) + 1 > sizeof(s->path) || depth >= MAX_DEPTH) {
+      errno = ENAMETOOLONG;
+      rc = -1;
+      break;
+    }
+    snprintf(s->path + base, sizeof(s->path) - base, "/%s", e->d_name);
+    if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+        visit(s, dirfd(d), e->d_name, &sb) < 0) {
+      rc = -1;
+      break;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+      int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      rc = sub < 0 ? -1 : walk_dir(s, sub, depth + 1);
+    }
+    s->path[base] = '\0';
+  }
+  if (rc == 0 && errno != 0)
+    rc = -1;
+  closedir(d);
+  return rc;
+}
+
+int hacher_rootfs_scan(const char *rootfs, struct hacher_rootfs_scan *out, hacher_error_t *err)
+{
+  cleanup_free struct scan *s = xmalloc0(sizeof(*s));
+  struct stat sb;
+  int fd, rc;
+
+  memset(out, 0, sizeof(*out));
+  s->out = out;
+  s->rootfs = rootfs;
+  sha256_init(&s->md);
+  sha256_update(&s->md, HACHER_IMAGE_FORMAT, sizeof(HACHER_IMAGE_FORMAT));
+  fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &sb) < 0) {
+    if (fd >= 0)
+      close(fd);
     return hacher_error(err, errno, "scan rootfs \"%s\"", rootfs);
   }
-  verity_hex(scan->key, scan->key_hex);
+  rc = visit(s, fd, ".", &sb);
+  rc = rc < 0 ? rc : walk_dir(s, fd, 0);
+  if (rc < 0) {
+    int e = errno;
+    hacher_rootfs_scan_free(out);
+    return hacher_error(err, e, "scan rootfs \"%s\" at \"%s\"", rootfs, s->path[0] ? s->path : "/");
+  }
+  sha256_final(&s->md, out->key);
+  verity_hex(out->key, out->key_hex);
   return 0;
 }
 
