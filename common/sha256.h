@@ -14,6 +14,9 @@ struct sha256_ctx {
   size_t fill;
 };
 
+/* The round constants (FIPS 180-4 4.2.2), 16-byte aligned for vector loads. */
+extern const uint32_t sha256_k[64];
+
 void sha256_init(struct sha256_ctx *c);
 void sha256_update(struct sha256_ctx *c, const void *data, size_t len);
 void sha256_final(struct sha256_ctx *c, uint8_t out[32]);

@@ -901,37 +901,46 @@ int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newp
   return rc;
 }
 
-int vfs_chmod(const struct vres *r, uint32_t mode)
+/* The upper node of a resolved, writable object (copying it up first);
+ * attribute changes land there. */
+static struct mnode *upper_for_attrs(const struct vres *r, int *rc)
 {
   static struct vres c;
-  if (!r->node.writable)
-    return -EROFS;
-  c = *r;
-  if (c.node.up == NULL) {
-    int rc = S_ISDIR(vn_mode(&c.node)) ? copy_up_dir(&c.parent, c.name, &c.node) : copy_up_file(&c);
-    if (rc < 0)
-      return rc;
+
+  *rc = 0;
+  if (!r->node.writable) {
+    *rc = -EROFS;
+    return NULL;
   }
-  c.node.up->mode = (c.node.up->mode & S_IFMT) | (mode & 07777);
-  c.node.up->ctime = c.node.up->mtime;
+  c = *r;
+  if (c.node.up == NULL)
+    *rc = S_ISDIR(vn_mode(&c.node)) ? copy_up_dir(&c.parent, c.name, &c.node) : copy_up_file(&c);
+  return *rc < 0 ? NULL : c.node.up;
+}
+
+int vfs_chmod(const struct vres *r, uint32_t mode)
+{
+  int rc;
+  struct mnode *n = upper_for_attrs(r, &rc);
+
+  if (n == NULL)
+    return rc;
+  n->mode = (n->mode & S_IFMT) | (mode & 07777);
+  n->ctime = n->mtime;
   return 0;
 }
 
 int vfs_utimes(const struct vres *r, const struct los_ts *atime, const struct los_ts *mtime)
 {
-  static struct vres c;
-  if (!r->node.writable)
-    return -EROFS;
-  c = *r;
-  if (c.node.up == NULL) {
-    int rc = S_ISDIR(vn_mode(&c.node)) ? copy_up_dir(&c.parent, c.name, &c.node) : copy_up_file(&c);
-    if (rc < 0)
-      return rc;
-  }
+  int rc;
+  struct mnode *n = upper_for_attrs(r, &rc);
+
+  if (n == NULL)
+    return rc;
   if (atime)
-    c.node.up->atime = *atime;
+    n->atime = *atime;
   if (mtime)
-    c.node.up->mtime = *mtime;
+    n->mtime = *mtime;
   return 0;
 }
 
