@@ -65,6 +65,9 @@ bool mon_signal_pending(void);
 /* The pending signal (cleared), or 0. */
 int mon_take_signal(void);
 
+/* Confine the monitor before guest code runs (sandbox.c). */
+int mon_sandbox(hacher_error_t *err);
+
 /* Refresh the guest's clock base. */
 void mon_clock_update(struct mon_vm *vm);
 

@@ -217,6 +217,10 @@ int mon_run(const struct mon_config *cfg, int *status, hacher_error_t *err)
     goto out;
   }
   current_vm = &vm;
+  if (mon_sandbox(err) < 0) {
+    hacher_error_wrap(err, "trustlet \"%s\"", cfg->id);
+    goto out;
+  }
   if (vm_loop(&vm, err) < 0)
     goto out;
   if (vm.fault != NULL) {

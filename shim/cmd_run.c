@@ -1,5 +1,8 @@
 /* hacher run: create and start a container in a trustlet, wait for it. */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,23 +13,56 @@
 #include "container.h"
 #include "launch.h"
 
-static int run_trustlet(struct hacher_global *g, struct hacher_container *c, int *status,
-                        hacher_error_t *err)
-{
-  struct hacher_launch l;
-  int rc;
+static volatile sig_atomic_t monitor_pid;
 
-  if (hacher_launch_prepare(g, c, &l, err) < 0)
-    return -1;
-  c->pid = getpid();
-  c->pid_start = hacher_pid_start(c->pid);
-  rc = hacher_container_save(c, "running", err);
-  if (rc == 0)
-    rc = mon_run(&l.mc, status, err);
-  hacher_launch_release(&l);
-  return rc;
+/* Signals to `run` go to the container, as with runc. */
+static void forward(int sig)
+{
+  if (monitor_pid > 0)
+    kill((pid_t)monitor_pid, sig);
 }
 
+static void forward_signals(pid_t pid)
+{
+  static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH};
+  struct sigaction sa;
+
+  monitor_pid = pid;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = forward;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+    sigaction(sigs[i], &sa, NULL);
+}
+
+/* The monitor's exit status is the function's; death by signal N is 128+N. */
+static int wait_monitor(pid_t pid)
+{
+  int st;
+
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR)
+      return 1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* run = create + start + wait, with this process outside the monitor's
+ * sandbox so it can clean up afterwards. */
+static int run_trustlet(struct hacher_global *g, struct hacher_container *c, const char *pid_file,
+                        int *status, hacher_error_t *err)
+{
+  if (hacher_create_container(g, c, pid_file, err) < 0)
+    return -1;
+  forward_signals(c->pid);
+  if (hacher_start_container(c, err) < 0) {
+    kill(c->pid, SIGKILL);
+    wait_monitor(c->pid);
+    return -1;
+  }
+  *status = wait_monitor(c->pid);
+  return 0;
+}
 int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
 {
   static const struct option opts[] = {
@@ -63,14 +99,7 @@ int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_
     hacher_container_destroy(c, rc < 0);
     return rc;
   }
-  if (pid_file != NULL) {
-    cleanup_free char *pid = xasprintf("%d", (int)getpid());
-    if (write_file_atomic(pid_file, pid, strlen(pid), 0644, err) < 0) {
-      hacher_container_destroy(c, true);
-      return -1;
-    }
-  }
-  rc = run_trustlet(g, c, &status, err);
+  rc = run_trustlet(g, c, pid_file, &status, err);
   if (rc == 0 && keep) {
     c->pid = 0;
     rc = hacher_container_save(c, "stopped", err);

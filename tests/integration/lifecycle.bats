@@ -182,3 +182,14 @@ detached()
   hacher delete --force p1
   assert_no_state_left
 }
+
+@test "the monitor runs guest code confined: seccomp filter, no_new_privs, no capabilities" {
+  config_args "$B" /bin/sleep 30
+  detached run -d --bundle "$B" --pid-file "$BATS_TEST_TMPDIR/pid" sb
+  local st=/proc/$(cat "$BATS_TEST_TMPDIR/pid")/status
+  assert_equal "$(awk '/^Seccomp:/ {print $2}' "$st")" 2
+  assert_equal "$(awk '/^NoNewPrivs:/ {print $2}' "$st")" 1
+  assert_equal "$(awk '/^CapEff:/ {print $2}' "$st")" 0000000000000000
+  assert_equal "$(awk '/^CapPrm:/ {print $2}' "$st")" 0000000000000000
+  hacher delete --force sb
+}
