@@ -187,6 +187,10 @@ for n in "${notes[@]}"; do
   echo "note: $n"
 done
 
+# Lifecycle throughput: create+start+wait+delete cycles per second.
+echo
+"$(dirname "${BASH_SOURCE[0]}")/bench-lifecycle.sh" "$build"
+
 # Density: N idle trustlets vs N runc containers of one ~60 MiB image
 # (hack/bench-density.sh; DENSITY=0 skips it).
 DENSITY=${DENSITY:-1}
