@@ -10,7 +10,7 @@
 #include "../oci-spec/config.h"
 
 #define HACHER_MOUNTS_MAX_BYTES (64ULL << 20) /* data copied per container */
-#define HACHER_MOUNTS_MAX_ENTRIES 10000 /* files, dirs, links below mount points */
+#define HACHER_MOUNTS_MAX_ENTRIES 10000       /* files, dirs, links below mount points */
 
 struct hacher_mounts {
   uint8_t *data; /* struct tl_mounts + entries; NULL when there is nothing */

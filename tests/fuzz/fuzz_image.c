@@ -23,8 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   if (size < 1024 + 40)
     return 0;
-  data_size = (uint64_t)(data[1060] | data[1061] << 8 | data[1062] << 16 |
-                         (uint32_t)data[1063] << 24) * 4096;
+  data_size =
+      (uint64_t)(data[1060] | data[1061] << 8 | data[1062] << 16 | (uint32_t)data[1063] << 24) *
+      4096;
   if (data_size == 0 || data_size + 8192 > size)
     return 0;
   /* geometry first, with a dummy root, to find the top block */
