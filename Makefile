@@ -121,7 +121,7 @@ bench: deps
 fuzz:
 	@hack/fuzz.sh $(BUILD)
 
-lint:
+lint: deps
 	@hack/lint.sh
 
 install: $(BUILD)/hacher
