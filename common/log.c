@@ -14,6 +14,11 @@ static int log_fd = 2;
 static int log_json;
 static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
+int hacher_log_fd(void)
+{
+  return log_fd;
+}
+
 void hacher_log_set_json(int on)
 {
   log_json = on;

@@ -11,6 +11,8 @@ int hacher_log_open(const char *path);
 /* Lines as runc's JSON: {"level":"error","msg":"...","time":"..."} (what
  * containerd reads back from the --log file). */
 void hacher_log_set_json(int on);
+/* The fd log lines go to (2 unless --log). */
+int hacher_log_fd(void);
 void hacher_log(enum hacher_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

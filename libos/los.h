@@ -74,6 +74,9 @@ int los_mm_alloc_fixed(uint64_t addr, uint64_t len, uint32_t prot, enum los_vma_
                        bool replace);
 int los_mm_free(uint64_t addr, uint64_t len);
 int los_mm_protect(uint64_t addr, uint64_t len, uint32_t prot);
+/* True when [addr, addr+len) touches none of the LibOS heap: what munmap and
+ * MAP_FIXED may change. */
+bool los_mm_app_range(uint64_t addr, uint64_t len);
 /* True when [addr, addr+len) is mapped application memory (user pointer check). */
 bool los_user_ok(const void *addr, uint64_t len, bool write);
 void los_brk_init(uint64_t start);

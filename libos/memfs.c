@@ -105,6 +105,8 @@ int mnode_reserve(struct mnode *n, uint64_t size)
 
   if (size <= n->cap)
     return 0;
+  if (size > LOS_MAX_FILE_SIZE)
+    return -EFBIG;
   while (cap < size)
     cap *= 2;
   data = krealloc(n->data, cap);

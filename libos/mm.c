@@ -172,11 +172,22 @@ bool los_user_ok(const void *p, uint64_t len, bool write)
   if (addr >= TL_ARGS_GPA && addr + len <= TL_ARGS_GPA + TL_ARGS_SIZE && !write)
     return true;
   for (int i = first_above(addr); i < nvmas && at < addr + len; i++) {
-    if (vmas[i].start > at)
-      return false;
+    if (vmas[i].start > at || vmas[i].kind == VMA_HEAP)
+      return false; /* a hole, or the LibOS's own heap */
     at = vmas[i].end;
   }
   return at >= addr + len;
+}
+
+bool los_mm_app_range(uint64_t addr, uint64_t len)
+{
+  len = LOS_ALIGN_UP(len, LOS_PAGE);
+  if (addr + len < addr)
+    return false;
+  for (int i = first_above(addr); i < nvmas && vmas[i].start < addr + len; i++)
+    if (vmas[i].kind == VMA_HEAP)
+      return false;
+  return true;
 }
 
 void los_brk_init(uint64_t start)

@@ -263,8 +263,10 @@ static int stat_at(int dirfd, uint64_t upath, int flags, struct los_kstat *k)
     struct los_file *f;
     if (upath != 0 && !(flags & AT_EMPTY_PATH))
       return -ENOENT;
-    if (dirfd == AT_FDCWD)
-      return stat_at(AT_FDCWD, 0, 0, k) == -EBADF ? vfs_stat(&(struct vnode){0}, k) : -EBADF;
+    if (dirfd == AT_FDCWD) { /* the current directory itself */
+      rc = vfs_resolve(AT_FDCWD, ".", VFS_FOLLOW, &r);
+      return rc < 0 ? rc : vfs_stat(&r.node, k);
+    }
     if ((f = fd_get(dirfd)) == NULL)
       return -EBADF;
     return f->type == LF_STDIO ? stdio_stat(k) : vfs_stat(&f->vn, k);
@@ -624,6 +626,8 @@ SYSDEF(ftruncate)
   struct los_file *f = fd_get((int)a0);
   if (f == NULL)
     return -EBADF;
+  if ((int64_t)a1 < 0)
+    return -EINVAL;
   if ((f->flags & O_ACCMODE) == O_RDONLY)
     return -EINVAL;
   return vfs_truncate(f, a1);
@@ -736,6 +740,8 @@ SYSDEF(sendfile)
     return -EBADF;
   if (offp && !USER_OK(a2, 8, true))
     return -EFAULT;
+  if (offp && *offp < 0)
+    return -EINVAL;
   while (count > 0) {
     uint64_t chunk = LOS_MIN(count, sizeof(bounce));
     int64_t n = file_read(in, bounce, chunk, offp ? *offp : -1);

@@ -44,10 +44,12 @@ SYSDEF(mmap)
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
     if (addr & (LOS_PAGE - 1))
       return -EINVAL;
+    if (!los_mm_app_range(addr, len))
+      return -ENOMEM;
     rc = los_mm_alloc_fixed(addr, len, prot, VMA_APP, !(flags & MAP_FIXED_NOREPLACE));
     if (rc < 0)
       return rc == -EEXIST ? -EEXIST : -ENOMEM;
-  } else if (addr != 0 && (addr & (LOS_PAGE - 1)) == 0 &&
+  } else if (addr != 0 && (addr & (LOS_PAGE - 1)) == 0 && los_mm_app_range(addr, len) &&
              los_mm_alloc_fixed(addr, len, prot, VMA_APP, false) == 0) {
     /* the hint was free */
   } else {
@@ -64,7 +66,7 @@ SYSDEF(mmap)
 
 SYSDEF(munmap)
 {
-  if ((a0 & (LOS_PAGE - 1)) || a1 == 0)
+  if ((a0 & (LOS_PAGE - 1)) || a1 == 0 || !los_mm_app_range(a0, a1))
     return -EINVAL;
   return los_mm_free(a0, a1);
 }

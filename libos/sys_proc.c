@@ -169,10 +169,16 @@ struct rlimit_ {
   uint64_t cur, max;
 };
 
-static int64_t do_prlimit(uint64_t res, const struct rlimit_ *nw, struct rlimit_ *old)
+static int64_t do_prlimit(uint64_t res, const struct rlimit_ *nwp, struct rlimit_ *old)
 {
+  struct rlimit_ copy, *nw = NULL;
+
   if (res >= LOS_ARRAY_SIZE(los_proc.rlim_cur))
     return -EINVAL;
+  if (nwp != NULL) { /* old and new may be the same buffer */
+    copy = *nwp;
+    nw = &copy;
+  }
   if (old != NULL) {
     old->cur = los_proc.rlim_cur[res];
     old->max = los_proc.rlim_max[res];
@@ -256,17 +262,23 @@ SYSDEF(sysinfo)
 SYSDEF(rt_sigaction)
 {
   int sig = (int)a0;
+  uint64_t nw[4];
+
   if (sig < 1 || sig > NSIG_ || sig == 9 || sig == 19 || a3 != 8)
     return -EINVAL;
+  /* read the new action first: old and new may be the same buffer */
+  if (a1 != 0) {
+    if (!USER_OK(a1, 32, false))
+      return -EFAULT;
+    memcpy(nw, (const void *)a1, 32);
+  }
   if (a2 != 0) {
     if (!USER_OK(a2, 32, true))
       return -EFAULT;
     memcpy((void *)a2, sig_act[sig], 32);
   }
   if (a1 != 0) {
-    if (!USER_OK(a1, 32, false))
-      return -EFAULT;
-    memcpy(sig_act[sig], (const void *)a1, 32);
+    memcpy(sig_act[sig], nw, 32);
     los_proc.sig_handlers[sig] = sig_act[sig][0] == SIG_DFL_   ? 0
                                  : sig_act[sig][0] == SIG_IGN_ ? 1
                                                                : 2;

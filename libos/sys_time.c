@@ -121,8 +121,7 @@ SYSDEF(nanosleep)
 
 SYSDEF(clock_nanosleep)
 {
-  int64_t rc = do_sleep(a0, a1, a2, a3);
-  return rc < 0 ? -rc : rc; /* returns a positive error number */
+  return do_sleep(a0, a1, a2, a3); /* the libc turns -errno into a positive result */
 }
 
 SYSDEF(getrandom)

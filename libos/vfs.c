@@ -667,7 +667,9 @@ int64_t vfs_write(struct los_file *f, const void *buf, uint64_t len, uint64_t of
     return n->rdev == 0x107 ? -ENOSPC : (int64_t)len;
   if (n == NULL || f->type != LF_REG)
     return -EBADF;
-  if (off + len < off)
+  if (off + len < off || off + len > (uint64_t)INT64_MAX)
+    return -EINVAL; /* past the largest file offset, as Linux says */
+  if (off + len > LOS_MAX_FILE_SIZE)
     return -EFBIG;
   if (mnode_reserve(n, off + len) < 0)
     return -ENOSPC;
@@ -682,8 +684,10 @@ int vfs_truncate(struct los_file *f, uint64_t len)
 {
   struct mnode *n = f->vn.up;
 
-  if (n == NULL || f->type != LF_REG)
+  if (n == NULL || f->type != LF_REG || len > (uint64_t)INT64_MAX)
     return -EINVAL;
+  if (len > LOS_MAX_FILE_SIZE)
+    return -EFBIG;
   if (len > n->size && mnode_reserve(n, len) < 0)
     return -ENOSPC;
   if (len < n->size)
@@ -890,8 +894,15 @@ int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newp
     if ((rc = copy_up_file(&from)) < 0)
       return rc;
   }
+  if (to.exists && to.node.up == from.node.up && to.node.low == from.node.low)
+    return 0; /* the same file: nothing to do, as on Linux */
+  if (to.exists && S_ISDIR(vn_mode(&to.node)) != S_ISDIR(vn_mode(&from.node)))
+    return S_ISDIR(vn_mode(&to.node)) ? -EISDIR : -ENOTDIR;
   if (to.exists && S_ISDIR(vn_mode(&to.node)) && !dir_empty(&to.node))
     return -ENOTEMPTY;
+  if (S_ISDIR(vn_mode(&from.node)) && strncmp(to.path, from.path, strlen(from.path)) == 0 &&
+      to.path[strlen(from.path)] == '/')
+    return -EINVAL; /* into its own subtree */
   n = from.node.up;
   n->refs++;
   rc = mnode_link(to.parent.up, to.name, n);

@@ -10,6 +10,7 @@
 #define LOS_PATH_MAX 4096
 #define LOS_NO_NID (~0ULL)
 #define LOS_MAX_FDS 1024
+#define LOS_MAX_FILE_SIZE (1ULL << 40) /* in-memory files */
 
 struct los_ts {
   int64_t sec;

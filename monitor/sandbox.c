@@ -18,7 +18,7 @@ struct rule {
 
 /* Allowed without argument checks, one line each saying who needs it. */
 static const struct rule plain[] = {
-    {SCMP_SYS(read), "TL_HC_READ: the container's stdin"},
+    {SCMP_SYS(read), "TL_HC_READ: the container's stdin; exec.fifo (wait for start)"},
     {SCMP_SYS(write), "TL_HC_WRITE, log lines, the create status pipe"},
     {SCMP_SYS(close), "teardown; the exec fifo after start"},
     {SCMP_SYS(nanosleep), "TL_HC_SLEEP"},
@@ -63,10 +63,6 @@ static int add_rules(scmp_filter_ctx ctx)
   for (size_t i = 0; i < sizeof(kvm_ioctls) / sizeof(kvm_ioctls[0]) && rc == 0; i++)
     rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                           SCMP_A1(SCMP_CMP_EQ, kvm_ioctls[i]));
-  /* create: the monitor opens exec.fifo for writing, and nothing else */
-  if (rc == 0)
-    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-                          SCMP_A2(SCMP_CMP_EQ, O_WRONLY | O_CLOEXEC));
   /* malloc: anonymous memory, never executable */
   if (rc == 0)
     rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,15 +19,17 @@
 
 struct ready_ctx {
   int status_fd; /* to the create command: "R" or "E" + message */
-  const char *fifo;
+  int fifo_fd;   /* exec.fifo, opened read-write before the sandbox */
 };
 
 /* In the monitor: the program is loaded. Tell `create`, then block until
- * `start` opens the fifo. */
+ * `start` writes into exec.fifo. The fifo was opened O_RDWR up front, so the
+ * sandboxed monitor never opens a path, and `start` finds no reader (ENXIO)
+ * once the monitor is gone instead of blocking. */
 static int on_ready(void *arg)
 {
   struct ready_ctx *r = arg;
-  int fd;
+  char b;
 
   if (write(r->status_fd, "R", 1) != 1)
     return -1;
@@ -34,12 +37,26 @@ static int on_ready(void *arg)
   r->status_fd = -1;
   /* A signal for the container (kill of a created container) interrupts
    * the wait: the monitor then ends with that signal's status. */
-  fd = open(r->fifo, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
+  if (read(r->fifo_fd, &b, 1) != 1)
     return -1;
-  (void)!write(fd, "0", 1);
-  close(fd);
+  close(r->fifo_fd);
+  r->fifo_fd = -1;
   return 0;
+}
+
+/* The monitor keeps stdio, the status pipe, the fifo and the log; whatever
+ * else the caller had open must not live on in the container. */
+static void close_other_fds(const int *keep, size_t n)
+{
+  int max = (int)sysconf(_SC_OPEN_MAX);
+
+  for (int fd = 3; fd < max && fd < 65536; fd++) {
+    bool kept = false;
+    for (size_t i = 0; i < n; i++)
+      kept |= keep[i] == fd;
+    if (!kept)
+      close(fd);
+  }
 }
 
 static void monitor_main(struct hacher_launch *l, struct ready_ctx *r)
@@ -92,6 +109,8 @@ int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
   int pipefd[2];
   pid_t pid;
 
+  c->pid = getpid(); /* until the monitor exists, so a crashed create reads "stopped" */
+  c->pid_start = hacher_pid_start(c->pid);
   if (hacher_container_save(c, "creating", err) < 0 || hacher_launch_prepare(g, c, &l, err) < 0)
     return -1;
   if (mkfifo(fifo, 0600) < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
@@ -104,8 +123,14 @@ int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
     return hacher_error(err, errno, "fork the trustlet monitor");
   }
   if (pid == 0) {
-    struct ready_ctx r = {pipefd[1], fifo};
-    close(pipefd[0]);
+    struct ready_ctx r = {pipefd[1], open(fifo, O_RDWR | O_CLOEXEC)};
+    int keep[] = {pipefd[1], r.fifo_fd, hacher_log_fd()};
+    close_other_fds(keep, ARRAY_SIZE(keep));
+    if (r.fifo_fd < 0) {
+      cleanup_free char *msg = xasprintf("Eopen \"%s\": %s", fifo, strerror(errno));
+      (void)!write(pipefd[1], msg, strlen(msg));
+      _exit(1);
+    }
     monitor_main(&l, &r);
   }
   close(pipefd[1]);

@@ -30,9 +30,12 @@ static int parse_signal(const char *s)
   return -1;
 }
 
+/* A container whose monitor runs; never true for pid <= 0 (kill(0) would
+ * signal the caller's whole process group). */
 static bool alive(const struct hacher_container *c)
 {
-  return strcmp(hacher_container_status(c), "stopped") != 0;
+  const char *st = hacher_container_status(c);
+  return c->pid > 0 && strcmp(st, "stopped") != 0 && strcmp(st, "creating") != 0;
 }
 
 int hacher_cmd_kill(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
@@ -63,6 +66,8 @@ static int kill_and_wait(struct hacher_container *c, hacher_error_t *err)
 {
   struct timespec ts = {0, 2000000};
 
+  if (c->pid <= 0)
+    return 0;
   if (kill(c->pid, SIGKILL) < 0 && errno != ESRCH)
     return hacher_error(err, errno, "kill %d", (int)c->pid);
   for (int i = 0; i < 5000; i++) {

@@ -8,12 +8,13 @@
 #include "commands.h"
 #include "container.h"
 
+/* Write into exec.fifo, whose reader is the waiting monitor; without a
+ * reader (the monitor is gone) the open fails at once with ENXIO. */
 int hacher_start_container(struct hacher_container *c, hacher_error_t *err)
 {
   cleanup_free char *fifo = hacher_container_fifo(c);
   const char *status = hacher_container_status(c);
   cleanup_close int lock = -1, fd = -1;
-  char b;
 
   if (strcmp(status, "stopped") == 0)
     return hacher_error(err, 0, "cannot start a container that has stopped");
@@ -21,13 +22,16 @@ int hacher_start_container(struct hacher_container *c, hacher_error_t *err)
     return hacher_error(err, 0, "cannot start an already running container");
   if ((lock = hacher_container_lock(c, err)) < 0)
     return -1;
-  fd = open(fifo, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return errno == ENOENT ? hacher_error(err, 0, "cannot start an already running container")
-                           : hacher_error(err, errno, "open \"%s\"", fifo);
-  unlink(fifo);
-  if (read(fd, &b, 1) != 1)
+  fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    return hacher_error(err, 0, "cannot start an already running container");
+  if (fd < 0 && errno == ENXIO)
     return hacher_error(err, 0, "cannot start a container that has stopped");
+  if (fd < 0)
+    return hacher_error(err, errno, "open \"%s\"", fifo);
+  unlink(fifo);
+  if (write(fd, "0", 1) != 1)
+    return hacher_error(err, errno, "write \"%s\"", fifo);
   return hacher_container_save(c, "running", err);
 }
 

@@ -258,10 +258,11 @@ const char *hacher_container_status(const struct hacher_container *c)
 {
   cleanup_free char *fifo = NULL;
 
-  if (c->status && strcmp(c->status, "creating") == 0)
-    return "creating";
+  /* while creating, pid is the `create` command itself */
   if (c->pid <= 0 || c->pid_start == 0 || hacher_pid_start(c->pid) != c->pid_start)
     return "stopped";
+  if (c->status && strcmp(c->status, "creating") == 0)
+    return "creating";
   fifo = hacher_container_fifo(c);
   if (access(fifo, F_OK) == 0)
     return "created";

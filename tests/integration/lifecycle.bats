@@ -193,3 +193,14 @@ detached()
   assert_equal "$(awk '/^CapPrm:/ {print $2}' "$st")" 0000000000000000
   hacher delete --force sb
 }
+
+@test "kill never signals a process group: a crashed create reads stopped" {
+  mkdir -p "$BATS_TEST_TMPDIR/state/crashed"
+  echo '{"ociVersion":"1.1.0","id":"crashed","pid":0,"status":"creating","bundle":"/x","rootfs":"/x/rootfs"}' \
+    >"$BATS_TEST_TMPDIR/state/crashed/state.json"
+  assert_equal "$(status_of crashed)" stopped
+  run --separate-stderr hacher kill crashed KILL
+  assert_equal "$stderr" "hacher: container not running"
+  hacher delete crashed
+  assert_no_state_left
+}

@@ -103,3 +103,23 @@ setup()
   "$REPO_ROOT/hack/gen-syscalls-doc.sh" "$BATS_TEST_TMPDIR/syscalls.md"
   diff -u "$REPO_ROOT/docs/syscalls.md" "$BATS_TEST_TMPDIR/syscalls.md"
 }
+
+@test "edge cases get Linux's answers instead of hangs, crashes or lost files" {
+  # the same answers as the host's kernel gives (checked natively first)
+  run "$PROGRAMS/misc.musl" edges
+  local native=$output
+  rm -f /tmp/edge
+  config_args "$B" /bin/misc.musl edges
+  config_set "$B" '.root.readonly = false'
+  run --separate-stderr hacher_run "$B" edges
+  assert_success
+  assert_output "$(printf '%s\n' \
+    'ftruncate -1: -1 Invalid argument' \
+    'pwrite at 2^63-2: -1 Invalid argument' \
+    'fstatat cwd empty path: 0 ok' \
+    'rename onto itself: 0 ok' \
+    'stat after rename: 0 ok' \
+    'sigaction same buffer: 0 ok' \
+    'handler kept: yes')"
+  assert_equal "$output" "$native"
+}

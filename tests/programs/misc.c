@@ -3,13 +3,49 @@
  *   ill      execute ud2 (killed by SIGILL)
  *   fpe      divide by zero (killed by SIGFPE)
  *   enosys   call an unsupported syscall twice; prints the errno names
- *   random   print 16 bytes of getrandom as hex */
+ *   random   print 16 bytes of getrandom as hex
+ *   edges    Linux's answers for edge cases (prints one line per check) */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+static void say(const char *what, long rc)
+{
+  printf("%s: %ld %s\n", what, rc, rc < 0 ? strerror(errno) : "ok");
+}
+
+/* Cases where a careless LibOS hangs, crashes or loses data. */
+static int edges(void)
+{
+  int fd = open("/tmp/edge", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  struct stat st;
+  /* the kernel's sigaction layout: the C libraries copy theirs, so only the
+   * raw syscall can pass one buffer as both new and old action */
+  struct {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    unsigned long mask;
+  } k = {SIG_IGN, 0, 0, 0}, k2;
+
+  say("ftruncate -1", ftruncate(fd, -1));
+  say("pwrite at 2^63-2", pwrite(fd, "ab", 2, INT64_MAX - 1));
+  say("fstatat cwd empty path", fstatat(AT_FDCWD, "", &st, AT_EMPTY_PATH));
+  say("rename onto itself", rename("/tmp/edge", "/tmp/edge"));
+  say("stat after rename", stat("/tmp/edge", &st));
+  say("sigaction same buffer", syscall(SYS_rt_sigaction, SIGUSR1, &k, &k, 8));
+  syscall(SYS_rt_sigaction, SIGUSR1, NULL, &k2, 8);
+  printf("handler kept: %s\n", k2.handler == SIG_IGN ? "yes" : "no");
+  return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -38,6 +74,8 @@ int main(int argc, char **argv)
     printf("\n");
     return 0;
   }
+  if (strcmp(mode, "edges") == 0)
+    return edges();
   fprintf(stderr, "misc: unknown mode \"%s\"\n", mode);
   return 2;
 }

@@ -51,6 +51,7 @@ TEST(guest_ram_accepts_inside)
   struct mon_vm vm;
   vm_init(&vm);
   CHECK(chk(&vm, TL_SHARED_GPA, 8, MON_READ | MON_WRITE) == ram + TL_SHARED_GPA);
+  CHECK(chk(&vm, TL_APP_BASE, 8, MON_READ | MON_WRITE) == ram + TL_APP_BASE);
   CHECK(chk(&vm, RAM - 16, 16, MON_WRITE) == ram + RAM - 16);
   CHECK(chk(&vm, RAM, 0, MON_READ) == ram + RAM);
   CHECK(vm.fault == NULL && !vm.done);
@@ -75,6 +76,22 @@ TEST(guest_boot_structures_are_off_limits)
   CHECK(chk(&vm, 0, 8, MON_READ) == NULL);
   CHECK(chk(&vm, TL_GDT_GPA, 8, MON_READ) == NULL);
   CHECK(chk(&vm, TL_SHARED_GPA - 1, 2, MON_READ) == NULL);
+  /* page tables: neither readable nor writable through a request */
+  CHECK(chk(&vm, TL_PT_GPA, 8, MON_READ) == NULL);
+  CHECK(chk(&vm, TL_PT_END - 64, 16, MON_READ | MON_WRITE) == NULL);
+  /* the shared page is usable, but a request may not run past it */
+  CHECK(chk(&vm, TL_SHARED_GPA + TL_PAGE_SIZE - 8, 8, MON_READ | MON_WRITE) != NULL);
+  CHECK(chk(&vm, TL_SHARED_GPA + TL_PAGE_SIZE - 8, 16, MON_READ) == NULL);
+  free(vm.fault);
+}
+
+TEST(guest_boot_strings_are_read_only)
+{
+  struct mon_vm vm;
+  vm_init(&vm);
+  CHECK(chk(&vm, TL_ARGS_GPA, 64, MON_READ) == ram + TL_ARGS_GPA);
+  CHECK(chk(&vm, TL_ARGS_GPA, 64, MON_READ | MON_WRITE) == NULL);
+  CHECK(chk(&vm, TL_APP_BASE - 8, 16, MON_READ) == NULL); /* straddles two regions */
   free(vm.fault);
 }
 
