@@ -1,5 +1,4 @@
 /* Allocation wrappers and file helpers shared by every host component. */
-#define _GNU_SOURCE
 #include "util.h"
 
 #include <errno.h>
