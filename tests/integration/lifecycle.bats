@@ -28,6 +28,15 @@ status_of()
   hacher state "$1" | jq -r .status
 }
 
+# wait_stopped ID: up to 5 s for the container to stop.
+wait_stopped()
+{
+  for _ in $(seq 100); do
+    [[ $(status_of "$1") == stopped ]] && return
+    sleep 0.05
+  done
+}
+
 # create/run -d leave the monitor holding the command's stdio (the
 # container's, as with runc), so bats' `run` would wait for it: use files.
 detached()
@@ -56,10 +65,7 @@ detached()
   run --separate-stderr hacher delete c1
   assert_failure
   assert_equal "$stderr" "hacher: cannot delete container c1 that is not stopped: running"
-  for _ in $(seq 100); do
-    [[ $(status_of c1) == stopped ]] && break
-    sleep 0.05
-  done
+  wait_stopped c1
   assert_equal "$(status_of c1)" stopped
   run --separate-stderr hacher start c1
   assert_equal "$stderr" "hacher: cannot start a container that has stopped"
@@ -76,20 +82,14 @@ detached()
   run --separate-stderr hacher kill k1 NOSUCHSIG
   assert_equal "$stderr" 'hacher: unknown signal "NOSUCHSIG"'
   hacher kill k1 SIGTERM
-  for _ in $(seq 100); do
-    [[ $(status_of k1) == stopped ]] && break
-    sleep 0.05
-  done
+  wait_stopped k1
   assert_equal "$(status_of k1)" stopped
   run --separate-stderr hacher kill k1 9
   assert_equal "$stderr" "hacher: container not running"
   hacher delete k1
   detached run -d --bundle "$B" --pid-file "$BATS_TEST_TMPDIR/pid" k2
   kill -9 "$(cat "$BATS_TEST_TMPDIR/pid")"
-  for _ in $(seq 100); do
-    [[ $(status_of k2) == stopped ]] && break
-    sleep 0.05
-  done
+  wait_stopped k2
   assert_equal "$(status_of k2)" stopped
   hacher delete k2
   assert_no_state_left
@@ -148,10 +148,7 @@ detached()
   config_args "$B" /bin/echo never
   detached create --bundle "$B" --pid-file "$BATS_TEST_TMPDIR/pid" kc
   hacher kill kc KILL
-  for _ in $(seq 100); do
-    [[ $(status_of kc) == stopped ]] && break
-    sleep 0.05
-  done
+  wait_stopped kc
   assert_equal "$(status_of kc)" stopped
   hacher delete kc
   assert_no_state_left
