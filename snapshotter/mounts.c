@@ -71,67 +71,97 @@ static int add(struct walk *w, const char *path, uint32_t kind, uint32_t flags,
   return 0;
 }
 
-static int add_file(struct walk *w, const char *host, const char *path, uint32_t flags,
-                    const struct stat *st, hacher_error_t *err)
+/* Read an open file whole (its size was checked against the cap). */
+static int read_fd(int fd, uint64_t size, char **out, size_t *len)
 {
-  cleanup_free char *data = NULL;
-  size_t len = 0;
+  char *buf = xmalloc(size + 1);
+  size_t got = 0;
 
-  if ((uint64_t)st->st_size > HACHER_MOUNTS_MAX_BYTES - w->m->bytes)
-    return add(w, path, TL_MOUNT_FILE, flags, st, NULL, (uint64_t)st->st_size, err);
-  if (read_file(host, &data, &len, err) < 0)
-    return hacher_error_wrap(err, "mount \"%s\" on \"%s\"", w->src, w->dst);
-  return add(w, path, TL_MOUNT_FILE, flags, st, data, len, err);
-}
-
-static int add_tree(struct walk *w, const char *host, const char *path, uint32_t flags,
-                    hacher_error_t *err);
-
-static int add_any(struct walk *w, const char *host, const char *path, uint32_t flags,
-                   hacher_error_t *err)
-{
-  struct stat st;
-  char link[4096];
-  ssize_t n;
-
-  if (lstat(host, &st) < 0)
-    return hacher_error(err, errno, "mount \"%s\" on \"%s\": \"%s\"", w->src, w->dst, host);
-  if (S_ISREG(st.st_mode))
-    return add_file(w, host, path, flags, &st, err);
-  if (S_ISDIR(st.st_mode))
-    return add_tree(w, host, path, flags, err);
-  if (S_ISLNK(st.st_mode)) {
-    if ((n = readlink(host, link, sizeof(link))) < 0)
-      return hacher_error(err, errno, "mount \"%s\": readlink \"%s\"", w->src, host);
-    return add(w, path, TL_MOUNT_SYMLINK, flags, &st, link, (uint64_t)n, err);
+  while (got < size) {
+    ssize_t n = read(fd, buf + got, size - got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    got += (size_t)n;
   }
-  log_warn("mount \"%s\" on \"%s\": skipping special file \"%s\"", w->src, w->dst, host);
+  *out = buf;
+  *len = got;
   return 0;
 }
 
-static int add_tree(struct walk *w, const char *host, const char *path, uint32_t flags,
-                    hacher_error_t *err)
+static int copy_at(struct walk *w, int dfd, const char *name, const char *host, const char *path,
+                   uint32_t flags, bool follow, hacher_error_t *err);
+
+static int copy_dir(struct walk *w, int fd, const char *host, const char *path, hacher_error_t *err)
 {
-  struct stat st;
-  DIR *d;
+  DIR *d = fdopendir(fd);
   struct dirent *e;
   int rc = 0;
 
-  if (stat(host, &st) < 0)
+  if (d == NULL) {
+    close(fd);
     return hacher_error(err, errno, "mount \"%s\" on \"%s\": \"%s\"", w->src, w->dst, host);
-  if (add(w, path, TL_MOUNT_DIR, flags, &st, NULL, 0, err) < 0)
-    return -1;
-  if ((d = opendir(host)) == NULL)
-    return hacher_error(err, errno, "mount \"%s\" on \"%s\": \"%s\"", w->src, w->dst, host);
+  }
   while (rc == 0 && (e = readdir(d)) != NULL) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
       continue;
     cleanup_free char *h = xasprintf("%s/%s", host, e->d_name);
     cleanup_free char *p = xasprintf("%s/%s", path, e->d_name);
-    rc = add_any(w, h, p, 0, err);
+    rc = copy_at(w, dirfd(d), e->d_name, h, p, 0, false, err);
   }
   closedir(d);
   return rc;
+}
+
+/* Copy the host entry `name` of directory dfd. Entries below the mount
+ * source are opened relative to their directory, never through a symlink,
+ * and checked against what was stat'ed, so a name swapped for a symlink
+ * while we copy cannot pull other host files in. The source itself is
+ * followed, as runc follows bind-mount sources. */
+static int copy_at(struct walk *w, int dfd, const char *name, const char *host, const char *path,
+                   uint32_t flags, bool follow, hacher_error_t *err)
+{
+  struct stat st, fst;
+  cleanup_free char *data = NULL;
+  size_t len = 0;
+  char link[4096];
+  ssize_t n;
+  int fd;
+
+  if (fstatat(dfd, name, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
+    return hacher_error(err, errno, "mount \"%s\" on \"%s\": \"%s\"", w->src, w->dst, host);
+  if (S_ISLNK(st.st_mode)) {
+    if ((n = readlinkat(dfd, name, link, sizeof(link))) < 0)
+      return hacher_error(err, errno, "mount \"%s\": readlink \"%s\"", w->src, host);
+    return add(w, path, TL_MOUNT_SYMLINK, flags, &st, link, (uint64_t)n, err);
+  }
+  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    log_warn("mount \"%s\" on \"%s\": skipping special file \"%s\"", w->src, w->dst, host);
+    return 0;
+  }
+  if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > HACHER_MOUNTS_MAX_BYTES - w->m->bytes)
+    return add(w, path, TL_MOUNT_FILE, flags, &st, NULL, (uint64_t)st.st_size, err); /* cap */
+  fd = openat(dfd, name,
+              O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW) |
+                  (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+  if (fd < 0 || fstat(fd, &fst) < 0 || fst.st_dev != st.st_dev || fst.st_ino != st.st_ino) {
+    if (fd >= 0)
+      close(fd);
+    return hacher_error(err, fd < 0 ? errno : 0,
+                        "mount \"%s\" on \"%s\": \"%s\" changed while being copied", w->src, w->dst,
+                        host);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (add(w, path, TL_MOUNT_DIR, flags, &st, NULL, 0, err) < 0) {
+      close(fd);
+      return -1;
+    }
+    return copy_dir(w, fd, host, path, err);
+  }
+  read_fd(fd, (uint64_t)st.st_size, &data, &len);
+  close(fd);
+  return add(w, path, TL_MOUNT_FILE, flags, &st, data, len, err);
 }
 
 static bool has_option(const struct oci_mount *mnt, const char *opt)
@@ -173,7 +203,7 @@ static int collect_one(struct hacher_mounts *m, const struct oci_mount *mnt, con
   if (mnt->source == NULL)
     return hacher_error(err, 0, "mount on \"%s\": bind mount without a source", mnt->destination);
   src = mnt->source[0] == '/' ? xstrdup(mnt->source) : xasprintf("%s/%s", bundle, mnt->source);
-  return add_any(&w, src, mnt->destination, TL_MOUNT_ROOT, err);
+  return copy_at(&w, AT_FDCWD, src, src, mnt->destination, TL_MOUNT_ROOT, true, err);
 }
 
 int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle, struct hacher_mounts *m,

@@ -232,3 +232,22 @@ fails_with()
   assert_output ""
   assert_no_state_left
 }
+
+@test "a bind-mount source that is a symlink is followed; symlinks inside a copied directory stay links" {
+  echo "resolver content" >"$H/real.conf"
+  ln -s real.conf "$H/resolv.conf"
+  mkdir -p "$H/dir"
+  echo inside >"$H/dir/file"
+  ln -s /etc/shadow "$H/dir/escape"
+  remember_tree "$H"
+  add_mount /etc/resolv.conf bind "$H/resolv.conf" rbind ro
+  add_mount /data/dir bind "$H/dir" rbind ro
+  in_trustlet cat /etc/resolv.conf /data/dir/file
+  assert_success
+  assert_output "$(printf '%s\n' 'resolver content' inside)"
+  in_trustlet readlink /data/dir/escape
+  assert_output /etc/shadow
+  in_trustlet cat /data/dir/escape
+  assert_failure
+  [[ $output != *root:* ]] || fail "a host file leaked in: $output"
+}
