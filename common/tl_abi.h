@@ -80,7 +80,7 @@ struct tl_hc_exit {
 struct tl_hc_msg {
   tl_gptr_t buf;
   uint64_t len;
-  uint32_t status; /* ABORT: the runtime's exit status */
+  uint32_t status; /* reserved (0) */
   uint32_t _pad;
 };
 

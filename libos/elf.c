@@ -57,23 +57,23 @@ static void resolve_program(const struct los_exec *ex, char *path, size_t size)
   if (pathvar == NULL)
     pathvar = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   if (find_in_path(arg0, pathvar, path, size) < 0)
-    los_abort(1, "exec \"%s\": executable file not found in $PATH", arg0);
+    los_abort("exec \"%s\": executable file not found in $PATH", arg0);
 }
 
 static void check_header(const char *path, const Elf64_Ehdr *eh, int64_t got)
 {
   if (got < 4 || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
-    los_abort(1, "exec \"%s\": not an ELF executable", path);
+    los_abort("exec \"%s\": not an ELF executable", path);
   if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-    los_abort(1, "exec \"%s\": 32-bit ELF executables are not supported", path);
+    los_abort("exec \"%s\": 32-bit ELF executables are not supported", path);
   if (got < (int64_t)sizeof(*eh) || eh->e_ident[EI_DATA] != ELFDATA2LSB)
-    los_abort(1, "exec \"%s\": truncated or big-endian ELF header", path);
+    los_abort("exec \"%s\": truncated or big-endian ELF header", path);
   if (eh->e_machine != EM_X86_64)
-    los_abort(1, "exec \"%s\": ELF machine %u is not x86-64", path, eh->e_machine);
+    los_abort("exec \"%s\": ELF machine %u is not x86-64", path, eh->e_machine);
   if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
-    los_abort(1, "exec \"%s\": ELF type %u is not an executable", path, eh->e_type);
+    los_abort("exec \"%s\": ELF type %u is not an executable", path, eh->e_type);
   if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > 64)
-    los_abort(1, "exec \"%s\": bad ELF program headers", path);
+    los_abort("exec \"%s\": bad ELF program headers", path);
 }
 
 /* Reserve the span of all PT_LOAD segments once (segments may share pages),
@@ -85,28 +85,28 @@ static void load_segments(const char *path, struct los_file *f, const Elf64_Ehdr
 
   for (int i = 0; i < eh->e_phnum; i++) {
     if (ph[i].p_type == PT_INTERP)
-      los_abort(1, "exec \"%s\": dynamically linked executables are not supported yet", path);
+      los_abort("exec \"%s\": dynamically linked executables are not supported yet", path);
     if (ph[i].p_type != PT_LOAD)
       continue;
     if (ph[i].p_filesz > ph[i].p_memsz || ph[i].p_vaddr + ph[i].p_memsz < ph[i].p_vaddr)
-      los_abort(1, "exec \"%s\": bad ELF segment %d", path, i);
+      los_abort("exec \"%s\": bad ELF segment %d", path, i);
     lo = LOS_MIN(lo, LOS_ALIGN_DOWN(ph[i].p_vaddr, LOS_PAGE));
     hi = LOS_MAX(hi, LOS_ALIGN_UP(ph[i].p_vaddr + ph[i].p_memsz, LOS_PAGE));
   }
   if (hi <= lo)
-    los_abort(1, "exec \"%s\": no loadable ELF segments", path);
+    los_abort("exec \"%s\": no loadable ELF segments", path);
   if (eh->e_type == ET_DYN)
     bias = PIE_BASE - lo;
   if (los_mm_alloc_fixed(lo + bias, hi - lo, LOS_PROT_READ | LOS_PROT_WRITE | LOS_PROT_EXEC,
                          VMA_APP, false) < 0)
-    los_abort(1, "exec \"%s\": segments at 0x%lx-0x%lx do not fit in trustlet memory", path,
-              lo + bias, hi + bias);
+    los_abort("exec \"%s\": segments at 0x%lx-0x%lx do not fit in trustlet memory", path, lo + bias,
+              hi + bias);
   for (int i = 0; i < eh->e_phnum; i++) {
     if (ph[i].p_type != PT_LOAD)
       continue;
     void *dst = (void *)(ph[i].p_vaddr + bias);
     if (vfs_read(f, dst, ph[i].p_filesz, ph[i].p_offset) != (int64_t)ph[i].p_filesz)
-      los_abort(1, "exec \"%s\": cannot read ELF segment %d", path, i);
+      los_abort("exec \"%s\": cannot read ELF segment %d", path, i);
   }
   info->entry = eh->e_entry + bias;
   info->phnum = eh->e_phnum;
@@ -133,18 +133,18 @@ void los_elf_load(const struct los_exec *ex, struct los_image_info *info)
   resolve_program(ex, path, sizeof(path));
   rc = vfs_open(AT_FDCWD, path, O_RDONLY, 0, &f);
   if (rc == -ENOENT || rc == -ENOTDIR)
-    los_abort(1, "exec \"%s\": no such file or directory", path);
+    los_abort("exec \"%s\": no such file or directory", path);
   if (rc < 0)
-    los_abort(1, "exec \"%s\": cannot open (error %d)", path, -rc);
+    los_abort("exec \"%s\": cannot open (error %d)", path, -rc);
   if (vfs_stat(&f->vn, &st) < 0 || !S_ISREG(st.mode))
-    los_abort(1, "exec \"%s\": not a regular file", path);
+    los_abort("exec \"%s\": not a regular file", path);
   if ((st.mode & 0111) == 0)
-    los_abort(1, "exec \"%s\": permission denied", path);
+    los_abort("exec \"%s\": permission denied", path);
   memset(&eh, 0, sizeof(eh));
   check_header(path, &eh, vfs_read(f, &eh, sizeof(eh), 0));
   if (vfs_read(f, ph, eh.e_phnum * sizeof(Elf64_Phdr), eh.e_phoff) !=
       (int64_t)(eh.e_phnum * sizeof(Elf64_Phdr)))
-    los_abort(1, "exec \"%s\": truncated ELF program headers", path);
+    los_abort("exec \"%s\": truncated ELF program headers", path);
   load_segments(path, f, &eh, ph, info);
   los_snprintf(los_proc.exe_path, sizeof(los_proc.exe_path), "%s", f->path);
   file_put(f);
@@ -172,7 +172,7 @@ uint64_t los_build_stack(const struct los_exec *ex, const struct los_image_info 
   size_t words;
 
   if (ex->argc >= LOS_ARRAY_SIZE(argp) || ex->envc >= LOS_ARRAY_SIZE(envpp))
-    los_abort(1, "too many arguments or environment variables");
+    los_abort("too many arguments or environment variables");
   execfn = sp = push_bytes(sp, los_proc.exe_path, strlen(los_proc.exe_path) + 1);
   for (size_t i = ex->envc; i-- > 0;)
     envpp[i] = sp = push_bytes(sp, ex->envp[i], strlen(ex->envp[i]) + 1);

@@ -20,7 +20,7 @@ int64_t los_hc(struct tl_hc *req)
   return slot->ret;
 }
 
-static void hc_msg(uint32_t nr, int status, const char *fmt, va_list ap)
+static void hc_msg(uint32_t nr, const char *fmt, va_list ap)
 {
   char buf[512];
   int n = los_vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -28,7 +28,6 @@ static void hc_msg(uint32_t nr, int status, const char *fmt, va_list ap)
 
   req.u.msg.buf.gpa = los_gpa(buf);
   req.u.msg.len = (uint64_t)LOS_MIN(n, (int)sizeof(buf) - 1);
-  req.u.msg.status = (uint32_t)status;
   los_hc(&req);
 }
 
@@ -36,15 +35,15 @@ void los_log(const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  hc_msg(TL_HC_LOG, 0, fmt, ap);
+  hc_msg(TL_HC_LOG, fmt, ap);
   va_end(ap);
 }
 
-void los_abort(int status, const char *fmt, ...)
+void los_abort(const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  hc_msg(TL_HC_ABORT, status, fmt, ap);
+  hc_msg(TL_HC_ABORT, fmt, ap);
   va_end(ap);
   for (;;)
     __asm__ volatile("ud2");
@@ -57,7 +56,7 @@ void los_panic(const char *fmt, ...)
   va_start(ap, fmt);
   los_vsnprintf(buf, sizeof(buf), fmt, ap);
   va_end(ap);
-  los_abort(1, "LibOS panic: %s", buf);
+  los_abort("LibOS panic: %s", buf);
 }
 
 void los_exit(int status, int signal)

@@ -41,9 +41,9 @@ uint64_t los_gpa(const void *p);
 int64_t los_hc(struct tl_hc *req);
 /* Log one line through the monitor (prefixed by the monitor). */
 void los_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Start-up failure: the message reaches the user; the runtime exits with status. */
-__attribute__((noreturn)) void los_abort(int status, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Start-up failure: the message reaches the user (create/run fail, status 1). */
+__attribute__((noreturn)) void los_abort(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 /* A LibOS bug: ends the trustlet. */
 __attribute__((noreturn)) void los_panic(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

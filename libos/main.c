@@ -47,7 +47,7 @@ static void split_args(const struct tl_boot *b, struct los_exec *ex)
   const char *p = (const char *)b->args.gpa;
 
   if (b->argc == 0 || b->argc >= LOS_ARRAY_SIZE(argv_ptrs) || b->envc >= LOS_ARRAY_SIZE(envp_ptrs))
-    los_abort(1, "bad argument count");
+    los_abort("bad argument count");
   for (uint32_t i = 0; i < b->argc; i++, p += strlen(p) + 1)
     argv_ptrs[i] = p;
   for (uint32_t i = 0; i < b->envc; i++, p += strlen(p) + 1)
@@ -66,7 +66,7 @@ static uint64_t setup_stack(void)
   size =
       LOS_ALIGN_UP(LOS_MIN(LOS_MAX(size, 128ULL << 10), los_shared->boot.ram_size / 4), LOS_PAGE);
   if (los_mm_alloc_fixed(top - size, size, LOS_PROT_READ | LOS_PROT_WRITE, VMA_STACK, false) < 0)
-    los_abort(1, "cannot reserve the stack");
+    los_abort("cannot reserve the stack");
   return top;
 }
 
@@ -81,7 +81,7 @@ void los_main(struct tl_shared *shared)
   los_shared = shared;
   los_phys_base = b->los_phys;
   if (b->abi_version != TL_ABI_VERSION)
-    los_abort(1, "LibOS ABI %u, monitor ABI %u", TL_ABI_VERSION, b->abi_version);
+    los_abort("LibOS ABI %u, monitor ABI %u", TL_ABI_VERSION, b->abi_version);
   init_proc(b);
   los_random_init(b->seed);
   los_mm_init(TL_APP_BASE, b->los_phys);
@@ -92,7 +92,7 @@ void los_main(struct tl_shared *shared)
   fd_install(file_stdio(1, O_WRONLY), false, 1);
   fd_install(file_stdio(2, O_WRONLY), false, 2);
   if ((rc = vfs_chdir((const char *)b->cwd.gpa)) < 0)
-    los_abort(1, "cwd \"%s\": %s in the rootfs", (const char *)b->cwd.gpa,
+    los_abort("cwd \"%s\": %s in the rootfs", (const char *)b->cwd.gpa,
               rc == -ENOTDIR ? "not a directory" : "no such directory");
   split_args(b, &ex);
   los_elf_load(&ex, &info);

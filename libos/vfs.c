@@ -3,14 +3,11 @@
 #include <linux/stat.h>
 
 #include "memfs.h"
-#include "sha256_ni.h"
-#include "verity.h"
 #include "vfs.h"
 
 #define MAX_DEPTH 128
 #define MAX_SYMLINKS 40
 
-struct erofs_fs los_image;
 static struct mnode *upper_root;
 static bool root_writable;
 static char cwd[LOS_PATH_MAX] = "/";
@@ -41,74 +38,11 @@ static void dev_init(void)
     los_panic("cannot create /dev");
 }
 
-static struct los_verity verity;
-
-static void verity_report(const char *what, uint64_t block, uint32_t level)
-{
-  static unsigned reported;
-  if (reported++ < 16)
-    los_log("image: %s %lu (level %u) does not match the hash tree: reads of it fail with EIO",
-            what, block, level);
-}
-
-static int verity_hook(const struct erofs_fs *fs, uint64_t off, uint64_t len)
-{
-  (void)fs;
-  return los_verity_check(&verity, off, len);
-}
-
-/* With the SHA extensions, hashing a block is ~7x faster; the application's
- * vector registers are saved around it (the LibOS itself never uses them). */
-static void digest_ni(const void *block, uint8_t out[32])
-{
-  static uint8_t area[512] __attribute__((aligned(16)));
-  __asm__ volatile("fxsave64 %0" : "=m"(area));
-  los_sha256_ni_block(block, out);
-  __asm__ volatile("fxrstor64 %0" : : "m"(area));
-}
-
-static bool cpu_has_sha(void)
-{
-  uint32_t a = 7, b, c = 0, d, a1 = 1, b1, c1 = 0, d1;
-  __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-  __asm__ volatile("cpuid" : "+a"(a1), "=b"(b1), "+c"(c1), "=d"(d1));
-  return (b >> 29 & 1) && (c1 >> 19 & 1); /* SHA, SSE4.1 */
-}
-
-/* Every image block is checked against the trusted root hash before use;
- * the EROFS reader sees only the file system part of the image. */
-static void mount_image(const struct tl_boot *b)
-{
-  const uint8_t *base = (const uint8_t *)b->image_gpa;
-  uint64_t need;
-
-  need = los_verity_setup(&verity, base, b->image_size, b->image_data_size, b->image_hash_offset,
-                          b->image_root);
-  struct erofs_inode root;
-  uint8_t *maps;
-
-  if (need == 0)
-    los_abort(1, "rootfs image: hash tree geometry does not fit the image");
-  maps = kzalloc(need);
-  if (maps == NULL)
-    los_abort(1, "rootfs image: no memory for the verification bitmaps");
-  los_verity_attach(&verity, maps);
-  verity.report = verity_report;
-  verity.digest = cpu_has_sha() ? digest_ni : NULL;
-  if (los_verity_check(&verity, 0, LOS_PAGE) < 0)
-    los_abort(1, "rootfs image: superblock does not match the trusted root hash");
-  if (erofs_mount(&los_image, base, b->image_data_size) < 0)
-    los_abort(1, "rootfs image: not a valid EROFS image");
-  los_image.verify = verity_hook;
-  if (erofs_iget(&los_image, los_image.root_nid, &root) < 0)
-    los_abort(1, "rootfs image: root directory does not match the trusted root hash");
-}
-
 void los_vfs_init(const struct tl_boot *b, bool readonly_root)
 {
   struct mnode *tmp;
 
-  mount_image(b);
+  los_image_mount(b);
   root_writable = !readonly_root;
   upper_root = mnode_new(S_IFDIR | 0755);
   upper_root->refs = 1;
@@ -297,22 +231,22 @@ void los_vfs_add_mounts(const struct tl_boot *b)
   if (b->mounts_size == 0)
     return;
   if (b->mounts_size < sizeof(*h) || h->magic != TL_MOUNTS_MAGIC || h->size != b->mounts_size)
-    los_abort(1, "mounts: malformed blob from the monitor");
+    los_abort("mounts: malformed blob from the monitor");
   for (uint32_t i = 0; i < h->count; i++) {
     const struct tl_mount_entry *e = (const struct tl_mount_entry *)(p + off);
     uint64_t need;
     if (off + sizeof(*e) > h->size || e->path_len == 0 || e->path_len >= LOS_PATH_MAX ||
         e->data_len > h->size)
-      los_abort(1, "mounts: entry %u is malformed", i);
+      los_abort("mounts: entry %u is malformed", i);
     need = LOS_ALIGN_UP(sizeof(*e) + e->path_len + e->data_len, 8);
     if (need > h->size - off)
-      los_abort(1, "mounts: entry %u is malformed", i);
+      los_abort("mounts: entry %u is malformed", i);
     char path[LOS_PATH_MAX];
     memcpy(path, e + 1, e->path_len);
     path[e->path_len] = '\0';
     int rc = add_mount_entry(e, path, (const uint8_t *)(e + 1) + e->path_len);
     if (rc < 0)
-      los_abort(1, "mount on \"%s\": cannot be created in the trustlet (error %d)", path, -rc);
+      los_abort("mount on \"%s\": cannot be created in the trustlet (error %d)", path, -rc);
     off += need;
   }
 }
@@ -973,85 +907,4 @@ int vfs_chdir(const char *path)
 const char *vfs_cwd(void)
 {
   return cwd;
-}
-
-/* File descriptor table. */
-static struct los_file *fds[LOS_MAX_FDS];
-static bool cloexec[LOS_MAX_FDS];
-
-struct los_file *file_stdio(int host_fd, uint32_t flags)
-{
-  struct los_file *f = kzalloc(sizeof(*f));
-  if (f == NULL)
-    los_panic("out of memory");
-  f->refs = 1;
-  f->type = LF_STDIO;
-  f->host_fd = host_fd;
-  f->flags = flags;
-  f->path = kstrdup("/dev/stdio");
-  return f;
-}
-
-void file_put(struct los_file *f)
-{
-  if (f == NULL || --f->refs > 0)
-    return;
-  if (f->vn.up != NULL)
-    mnode_put(f->vn.up);
-  kfree(f->path);
-  kfree(f);
-}
-
-int fd_install(struct los_file *f, bool cx, int min)
-{
-  uint64_t limit = LOS_MIN(los_proc.rlim_cur[7], (uint64_t)LOS_MAX_FDS); /* RLIMIT_NOFILE */
-  for (int fd = min < 0 ? 0 : min; (uint64_t)fd < limit; fd++) {
-    if (fds[fd] == NULL) {
-      fds[fd] = f;
-      cloexec[fd] = cx;
-      return fd;
-    }
-  }
-  return -EMFILE;
-}
-
-struct los_file *fd_get(int fd)
-{
-  return fd >= 0 && fd < LOS_MAX_FDS ? fds[fd] : NULL;
-}
-
-int fd_close(int fd)
-{
-  struct los_file *f = fd_get(fd);
-  if (f == NULL)
-    return -EBADF;
-  fds[fd] = NULL;
-  file_put(f);
-  return 0;
-}
-
-int fd_dup(int oldfd, int newfd, bool cx)
-{
-  struct los_file *f = fd_get(oldfd);
-  if (f == NULL)
-    return -EBADF;
-  if (newfd < 0 || newfd >= LOS_MAX_FDS || (uint64_t)newfd >= los_proc.rlim_cur[7])
-    return -EBADF;
-  f->refs++;
-  if (fds[newfd] != NULL)
-    file_put(fds[newfd]);
-  fds[newfd] = f;
-  cloexec[newfd] = cx;
-  return newfd;
-}
-
-int fd_get_cloexec(int fd)
-{
-  return fd_get(fd) ? cloexec[fd] : -EBADF;
-}
-
-void fd_set_cloexec(int fd, bool on)
-{
-  if (fd_get(fd))
-    cloexec[fd] = on;
 }

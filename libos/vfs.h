@@ -69,6 +69,10 @@ struct los_file {
 
 extern struct erofs_fs los_image;
 
+/* Mount the image with block verification (image.c); aborts start-up when
+ * the image does not match its trusted root hash. */
+void los_image_mount(const struct tl_boot *b);
+
 /* Mount the verified image and build the upper layer (/tmp, /dev). */
 void los_vfs_init(const struct tl_boot *b, bool readonly_root);
 /* Add the host-provided mounts the monitor placed at TL_MOUNTS_GPA. */

@@ -30,7 +30,7 @@ static int64_t guest_errno(int e)
   }
 }
 
-static int64_t hc_io(struct mon_vm *vm, struct tl_hc *hc, bool write_op)
+static int64_t hc_io(struct mon_vm *vm, const struct tl_hc *hc, bool write_op)
 {
   struct tl_hc_io io = hc->u.io;
   const char *what = write_op ? "write" : "read";
@@ -67,7 +67,7 @@ static char *guest_msg(struct mon_vm *vm, struct tl_hc_msg *m, const char *what)
   return s;
 }
 
-static int64_t hc_sleep(struct mon_vm *vm, struct tl_hc *hc)
+static int64_t hc_sleep(struct mon_vm *vm, const struct tl_hc *hc)
 {
   uint64_t ns = hc->u.sleep.ns > SLEEP_MAX_NS ? SLEEP_MAX_NS : hc->u.sleep.ns;
   struct timespec ts = {(time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL)};
@@ -79,7 +79,7 @@ static int64_t hc_sleep(struct mon_vm *vm, struct tl_hc *hc)
 }
 
 /* Pages the guest no longer uses go back to the host (they read as zero). */
-static int64_t hc_discard(struct mon_vm *vm, struct tl_hc *hc)
+static int64_t hc_discard(struct mon_vm *vm, const struct tl_hc *hc)
 {
   struct tl_hc_range r = hc->u.range;
   uint8_t *p;
@@ -94,7 +94,7 @@ static int64_t hc_discard(struct mon_vm *vm, struct tl_hc *hc)
   return 0;
 }
 
-static void hc_end(struct mon_vm *vm, struct tl_hc *hc)
+static void hc_end(struct mon_vm *vm, const struct tl_hc *hc)
 {
   struct tl_hc_exit e = hc->u.exit;
 
@@ -107,7 +107,7 @@ static void hc_end(struct mon_vm *vm, struct tl_hc *hc)
 
 /* ABORT: start-up failed (e.g. the program is not in the image); the
  * message becomes mon_run's error, so `create` can report it. */
-static void hc_message(struct mon_vm *vm, struct tl_hc *hc, bool abort)
+static void hc_message(struct mon_vm *vm, const struct tl_hc *hc, bool abort)
 {
   struct tl_hc_msg m = hc->u.msg;
   char *s = guest_msg(vm, &m, abort ? "abort" : "log");
@@ -123,31 +123,38 @@ static void hc_message(struct mon_vm *vm, struct tl_hc *hc, bool abort)
   free(s);
 }
 
+/* The request block stays in guest memory, where the guest could change it
+ * while we work: it is copied once, and only the copy is looked at. */
 void mon_hypercall(struct mon_vm *vm, uint32_t gpa)
 {
-  struct tl_hc *hc =
-      MON_GUEST(vm, ((tl_gptr_t){gpa}), sizeof(*hc), MON_READ | MON_WRITE, "hypercall");
+  struct tl_hc *slot =
+      MON_GUEST(vm, ((tl_gptr_t){gpa}), sizeof(*slot), MON_READ | MON_WRITE, "hypercall");
+  struct tl_hc req;
   int64_t ret = 0;
 
-  if (hc == NULL)
+  if (slot == NULL)
     return;
-  switch (hc->nr) {
-  case TL_HC_WRITE: ret = hc_io(vm, hc, true); break;
-  case TL_HC_READ: ret = hc_io(vm, hc, false); break;
-  case TL_HC_EXIT: hc_end(vm, hc); return;
+  memcpy(&req, slot, sizeof(req));
+  switch (req.nr) {
+  case TL_HC_WRITE: ret = hc_io(vm, &req, true); break;
+  case TL_HC_READ: ret = hc_io(vm, &req, false); break;
+  case TL_HC_EXIT: hc_end(vm, &req); return;
   case TL_HC_ABORT:
-  case TL_HC_LOG: hc_message(vm, hc, hc->nr == TL_HC_ABORT); break;
-  case TL_HC_SLEEP: ret = hc_sleep(vm, hc); break;
-  case TL_HC_DISCARD: ret = hc_discard(vm, hc); break;
+  case TL_HC_LOG: hc_message(vm, &req, req.nr == TL_HC_ABORT); break;
+  case TL_HC_SLEEP: ret = hc_sleep(vm, &req); break;
+  case TL_HC_DISCARD: ret = hc_discard(vm, &req); break;
   case TL_HC_CLOCK: mon_clock_update(vm); break;
   case TL_HC_READY:
-    if (vm->cfg->on_ready != NULL && vm->cfg->on_ready(vm->cfg->on_ready_arg) != 0) {
+    /* a failed wait for start is a signal for the container, which the
+     * vCPU loop delivers next; anything else ends the trustlet */
+    if (vm->cfg->on_ready != NULL && vm->cfg->on_ready(vm->cfg->on_ready_arg) != 0 &&
+        !mon_signal_pending()) {
       vm->done = true;
-      vm->status = mon_signal_pending() ? 128 + mon_take_signal() : 1;
+      vm->status = 1;
     }
     mon_clock_update(vm); /* time passed while the container was created */
     break;
-  default: mon_fault(vm, "unknown request %u", hc->nr); return;
+  default: mon_fault(vm, "unknown request %u", req.nr); return;
   }
-  hc->ret = ret;
+  slot->ret = ret;
 }

@@ -62,8 +62,6 @@ void mon_exception(struct mon_vm *vm, uint32_t vector);
 
 /* True when a host signal for the function is waiting to be delivered. */
 bool mon_signal_pending(void);
-/* The pending signal (cleared), or 0. */
-int mon_take_signal(void);
 
 /* Confine the monitor before guest code runs (sandbox.c). */
 int mon_sandbox(hacher_error_t *err);

@@ -34,13 +34,6 @@ bool mon_signal_pending(void)
   return pending_signal != 0;
 }
 
-int mon_take_signal(void)
-{
-  int sig = pending_signal;
-  pending_signal = 0;
-  return sig;
-}
-
 static void install_signals(void)
 {
   struct sigaction sa;

@@ -45,18 +45,26 @@ static int on_ready(void *arg)
 }
 
 /* The monitor keeps stdio, the status pipe, the fifo and the log; whatever
- * else the caller had open must not live on in the container. */
-static void close_other_fds(const int *keep, size_t n)
+ * else the caller had open must not live on in the container. One
+ * close_range per gap between the kept fds (sorted ascending here). */
+static void close_other_fds(int *keep, size_t n)
 {
-  int max = (int)sysconf(_SC_OPEN_MAX);
+  unsigned int from = 3;
 
-  for (int fd = 3; fd < max && fd < 65536; fd++) {
-    bool kept = false;
-    for (size_t i = 0; i < n; i++)
-      kept |= keep[i] == fd;
-    if (!kept)
-      close(fd);
+  for (size_t i = 1; i < n; i++) /* insertion sort: n is tiny */
+    for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+      int t = keep[j];
+      keep[j] = keep[j - 1];
+      keep[j - 1] = t;
+    }
+  for (size_t i = 0; i < n; i++) {
+    if (keep[i] < (int)from)
+      continue;
+    if ((unsigned int)keep[i] > from)
+      close_range(from, (unsigned int)keep[i] - 1, 0);
+    from = (unsigned int)keep[i] + 1;
   }
+  close_range(from, ~0U, 0);
 }
 
 static void monitor_main(struct hacher_launch *l, struct ready_ctx *r)

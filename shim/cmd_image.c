@@ -1,14 +1,13 @@
 /* hacher image: build, inspect, verify, ls and gc of trustlet images. */
-#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <yajl/yajl_tree.h>
 
 #include "../common/util.h"
 #include "../snapshotter/image.h"
 #include "../snapshotter/verity.h"
 #include "commands.h"
+#include "container.h"
 
 static int image_build(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
 {
@@ -80,31 +79,15 @@ static int image_verify(struct hacher_global *g, int argc, char **argv, hacher_e
 /* Root hashes of the images the containers under --root use. */
 static char **images_in_use(const char *root, size_t *n)
 {
-  DIR *d = opendir(root);
-  struct dirent *e;
-  char **out = NULL;
+  size_t count;
+  struct hacher_container **cs = hacher_container_list(root, &count);
+  char **out = xmalloc0((count + 1) * sizeof(char *));
 
   *n = 0;
-  if (d == NULL)
-    return NULL;
-  while ((e = readdir(d)) != NULL) {
-    cleanup_free char *path = xasprintf("%s/%s/state.json", root, e->d_name);
-    cleanup_free char *text = NULL;
-    hacher_error_t ignored = NULL;
-    if (e->d_name[0] == '.' || read_file(path, &text, NULL, &ignored) < 0) {
-      hacher_error_release(&ignored);
-      continue;
-    }
-    yajl_val tree = yajl_tree_parse(text, NULL, 0);
-    const char *keys[] = {"image", NULL};
-    yajl_val v = tree ? yajl_tree_get(tree, keys, yajl_t_string) : NULL;
-    if (v != NULL) {
-      out = xrealloc(out, (*n + 1) * sizeof(char *));
-      out[(*n)++] = xstrdup(YAJL_GET_STRING(v));
-    }
-    yajl_tree_free(tree);
-  }
-  closedir(d);
+  for (size_t i = 0; i < count; i++)
+    if (cs[i]->image != NULL)
+      out[(*n)++] = xstrdup(cs[i]->image);
+  hacher_container_list_free(cs, count);
   return out;
 }
 

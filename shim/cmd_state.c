@@ -1,5 +1,4 @@
 /* hacher state, list and ps: what the node's containers are doing. */
-#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,10 +40,8 @@ int hacher_cmd_list(struct hacher_global *g, int argc, char **argv, hacher_error
                                        {NULL, 0, NULL, 0}};
   const char *format = "table";
   bool quiet = false;
-  struct hacher_container **cs = NULL;
-  size_t n = 0;
-  DIR *d;
-  struct dirent *e;
+  struct hacher_container **cs;
+  size_t n;
   int opt;
 
   while ((opt = getopt_long(argc, argv, "+f:q", opts, NULL)) != -1) {
@@ -57,19 +54,7 @@ int hacher_cmd_list(struct hacher_global *g, int argc, char **argv, hacher_error
   }
   if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
     return hacher_error(err, 0, "invalid format option");
-  if ((d = opendir(g->root)) != NULL) {
-    while ((e = readdir(d)) != NULL) {
-      struct hacher_container *c;
-      hacher_error_t ignored = NULL;
-      if (e->d_name[0] == '.' || hacher_container_load(g->root, e->d_name, &c, &ignored) < 0) {
-        hacher_error_release(&ignored);
-        continue;
-      }
-      cs = xrealloc(cs, (n + 1) * sizeof(*cs));
-      cs[n++] = c;
-    }
-    closedir(d);
-  }
+  cs = hacher_container_list(g->root, &n);
   if (quiet) {
     for (size_t i = 0; i < n; i++)
       printf("%s\n", cs[i]->id);
@@ -85,9 +70,7 @@ int hacher_cmd_list(struct hacher_global *g, int argc, char **argv, hacher_error
              cs[i]->bundle ? cs[i]->bundle : "", cs[i]->created ? cs[i]->created : "", "root");
     }
   }
-  for (size_t i = 0; i < n; i++)
-    hacher_container_destroy(cs[i], false);
-  free(cs);
+  hacher_container_list_free(cs, n);
   return 0;
 }
 

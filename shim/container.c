@@ -2,6 +2,7 @@
 #include "container.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -267,6 +268,36 @@ const char *hacher_container_status(const struct hacher_container *c)
   if (access(fifo, F_OK) == 0)
     return "created";
   return c->paused ? "paused" : "running";
+}
+
+struct hacher_container **hacher_container_list(const char *root, size_t *n)
+{
+  struct hacher_container **cs = NULL;
+  DIR *d = opendir(root);
+  struct dirent *e;
+
+  *n = 0;
+  if (d == NULL)
+    return NULL;
+  while ((e = readdir(d)) != NULL) {
+    struct hacher_container *c;
+    hacher_error_t ignored = NULL;
+    if (e->d_name[0] == '.' || hacher_container_load(root, e->d_name, &c, &ignored) < 0) {
+      hacher_error_release(&ignored);
+      continue;
+    }
+    cs = xrealloc(cs, (*n + 1) * sizeof(*cs));
+    cs[(*n)++] = c;
+  }
+  closedir(d);
+  return cs;
+}
+
+void hacher_container_list_free(struct hacher_container **cs, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    hacher_container_destroy(cs[i], false);
+  free(cs);
 }
 
 int hacher_container_lock(const struct hacher_container *c, hacher_error_t *err)

@@ -37,6 +37,10 @@ int hacher_container_new(const char *root, const char *id, const char *bundle,
 int hacher_container_load(const char *root, const char *id, struct hacher_container **out,
                           hacher_error_t *err);
 
+/* Every container under root whose state can be read (NULL when none). */
+struct hacher_container **hacher_container_list(const char *root, size_t *n);
+void hacher_container_list_free(struct hacher_container **cs, size_t n);
+
 /* Write ROOT/ID/state.json atomically with the given status. */
 int hacher_container_save(struct hacher_container *c, const char *status, hacher_error_t *err);
 

@@ -70,9 +70,6 @@ int hacher_image_open(const char *path, struct hacher_image *img, hacher_error_t
   blocks = (uint32_t)sb[0] | (uint32_t)sb[1] << 8 | (uint32_t)sb[2] << 16 | (uint32_t)sb[3] << 24;
   if (verity_open(fd, (uint64_t)blocks * VERITY_BLOCK, &vi, err) < 0)
     return hacher_error_wrap(err, "image \"%s\"", path);
-  if ((uint64_t)st.st_size < vi.tree_offset + vi.tree_size)
-    return hacher_error(err, 0, "image \"%s\": truncated (%lld of %llu bytes)", path,
-                        (long long)st.st_size, (unsigned long long)(vi.tree_offset + vi.tree_size));
   fill_image(img, path, &vi);
   img->file_size = (uint64_t)st.st_size;
   return 0;

@@ -51,7 +51,7 @@ static int add(struct walk *w, const char *path, uint32_t kind, uint32_t flags,
                         "the trustlet",
                         w->src, w->dst, HACHER_MOUNTS_MAX_ENTRIES, HACHER_MOUNTS_MAX_BYTES >> 20);
   off = m->size;
-  e = reserve(m, sizeof(*e) + plen + len);
+  reserve(m, sizeof(*e) + plen + len); /* may move m->data */
   e = (struct tl_mount_entry *)(m->data + off);
   e->kind = kind;
   e->flags = flags | w->ro;

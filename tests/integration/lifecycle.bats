@@ -201,3 +201,13 @@ detached()
   hacher delete crashed
   assert_no_state_left
 }
+
+@test "a damaged state.json gives a clear error and is left out of list" {
+  mkdir -p "$BATS_TEST_TMPDIR/state/broken"
+  printf '{"id": "broken", "pid": ' >"$BATS_TEST_TMPDIR/state/broken/state.json"
+  run --separate-stderr hacher state broken
+  assert_failure
+  assert_equal "$stderr" "hacher: \"$BATS_TEST_TMPDIR/state/broken/state.json\": not valid JSON"
+  run hacher list -q
+  assert_output ""
+}

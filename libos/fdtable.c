@@ -1,0 +1,83 @@
+/* The file descriptor table and open file descriptions. */
+#include "memfs.h"
+#include "vfs.h"
+
+static struct los_file *fds[LOS_MAX_FDS];
+static bool cloexec[LOS_MAX_FDS];
+
+struct los_file *file_stdio(int host_fd, uint32_t flags)
+{
+  struct los_file *f = kzalloc(sizeof(*f));
+  if (f == NULL)
+    los_panic("out of memory");
+  f->refs = 1;
+  f->type = LF_STDIO;
+  f->host_fd = host_fd;
+  f->flags = flags;
+  f->path = kstrdup("/dev/stdio");
+  return f;
+}
+
+void file_put(struct los_file *f)
+{
+  if (f == NULL || --f->refs > 0)
+    return;
+  if (f->vn.up != NULL)
+    mnode_put(f->vn.up);
+  kfree(f->path);
+  kfree(f);
+}
+
+int fd_install(struct los_file *f, bool cx, int min)
+{
+  uint64_t limit = LOS_MIN(los_proc.rlim_cur[7], (uint64_t)LOS_MAX_FDS); /* RLIMIT_NOFILE */
+  for (int fd = min < 0 ? 0 : min; (uint64_t)fd < limit; fd++) {
+    if (fds[fd] == NULL) {
+      fds[fd] = f;
+      cloexec[fd] = cx;
+      return fd;
+    }
+  }
+  return -EMFILE;
+}
+
+struct los_file *fd_get(int fd)
+{
+  return fd >= 0 && fd < LOS_MAX_FDS ? fds[fd] : NULL;
+}
+
+int fd_close(int fd)
+{
+  struct los_file *f = fd_get(fd);
+  if (f == NULL)
+    return -EBADF;
+  fds[fd] = NULL;
+  file_put(f);
+  return 0;
+}
+
+int fd_dup(int oldfd, int newfd, bool cx)
+{
+  struct los_file *f = fd_get(oldfd);
+  if (f == NULL)
+    return -EBADF;
+  if (newfd < 0 || newfd >= LOS_MAX_FDS || (uint64_t)newfd >= los_proc.rlim_cur[7])
+    return -EBADF;
+  f->refs++;
+  if (fds[newfd] != NULL)
+    file_put(fds[newfd]);
+  fds[newfd] = f;
+  cloexec[newfd] = cx;
+  return newfd;
+}
+
+int fd_get_cloexec(int fd)
+{
+  return fd_get(fd) ? cloexec[fd] : -EBADF;
+}
+
+void fd_set_cloexec(int fd, bool on)
+{
+  if (fd_get(fd))
+    cloexec[fd] = on;
+}
