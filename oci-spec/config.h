@@ -32,6 +32,49 @@ struct oci_kv {
   char *value;
 };
 
+/* linux.resources (also the document `update --resources` reads). has_* is
+ * false when absent; values are stored as written and checked by their user. */
+struct oci_resources {
+  bool has_memory_limit, has_memory_reservation, has_memory_swap;
+  int64_t memory_limit, memory_reservation, memory_swap;
+  bool has_cpu_shares, has_cpu_quota, has_cpu_period;
+  uint64_t cpu_shares, cpu_period;
+  int64_t cpu_quota;
+  char *cpuset_cpus, *cpuset_mems; /* NULL when absent */
+  bool has_pids_limit;
+  int64_t pids_limit;
+};
+
+enum oci_hook_kind {
+  OCI_HOOK_PRESTART,
+  OCI_HOOK_CREATE_RUNTIME,
+  OCI_HOOK_CREATE_CONTAINER,
+  OCI_HOOK_START_CONTAINER,
+  OCI_HOOK_POSTSTART,
+  OCI_HOOK_POSTSTOP,
+  OCI_HOOK_KINDS
+};
+
+struct oci_hook {
+  char *path;
+  char **args; /* NULL-terminated; never NULL */
+  size_t args_count;
+  char **env; /* NULL-terminated; never NULL */
+  size_t env_count;
+  bool has_timeout;
+  int64_t timeout; /* seconds, > 0 */
+};
+
+/* process.capabilities sets, in the spec's order. */
+enum oci_cap_set {
+  OCI_CAP_BOUNDING,
+  OCI_CAP_EFFECTIVE,
+  OCI_CAP_INHERITABLE,
+  OCI_CAP_PERMITTED,
+  OCI_CAP_AMBIENT,
+  OCI_CAP_SETS
+};
+
 struct oci_config {
   char *oci_version;
 
@@ -67,13 +110,23 @@ struct oci_config {
   struct oci_namespace *namespaces;
   size_t namespaces_count;
 
-  /* linux.resources.memory; 0 / false when absent */
-  bool has_memory_limit;
-  int64_t memory_limit;
-  bool has_memory_reservation;
-  int64_t memory_reservation;
-  bool has_memory_swap;
-  int64_t memory_swap;
+  char *cgroups_path; /* linux.cgroupsPath; may be NULL */
+  struct oci_resources resources;
+  char **readonly_paths; /* never NULL */
+  size_t readonly_paths_count;
+  char **masked_paths; /* never NULL */
+  size_t masked_paths_count;
+
+  bool has_oom_score_adj;
+  int64_t oom_score_adj;
+  /* process.capabilities: each NULL-terminated, never NULL */
+  char **caps[OCI_CAP_SETS];
+  size_t caps_count[OCI_CAP_SETS];
+  /* process.consoleSize; 0 when absent */
+  uint32_t console_height, console_width;
+
+  struct oci_hook *hooks[OCI_HOOK_KINDS]; /* never NULL */
+  size_t hooks_count[OCI_HOOK_KINDS];
 };
 
 /* Parse config.json text. `name` is used as the message prefix (normally the
@@ -89,6 +142,14 @@ void oci_config_free(struct oci_config *cfg);
 
 /* Value of annotation `key`, or NULL. */
 const char *oci_config_annotation(const struct oci_config *cfg, const char *key);
+
+/* Parse a linux.resources document (`update --resources FILE`); `name` prefixes errors. */
+int oci_resources_parse(const char *name, const char *text, size_t size, struct oci_resources *out,
+                        hacher_error_t *err);
+void oci_resources_free(struct oci_resources *r);
+
+extern const char *const oci_hook_names[OCI_HOOK_KINDS];  /* "prestart", ... */
+extern const char *const oci_cap_set_names[OCI_CAP_SETS]; /* "bounding", ... */
 
 /* The default config.json `hacher spec` writes (runc spec's shape). Caller frees. */
 char *oci_default_spec(void);

@@ -53,7 +53,9 @@ int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
   gethostname(l->hostname, sizeof(l->hostname) - 1);
   l->mc = (struct mon_config){
       .id = c->id,
-      .ram_size = cfg->has_memory_limit && cfg->memory_limit > 0 ? (uint64_t)cfg->memory_limit : 0,
+      .ram_size = cfg->resources.has_memory_limit && cfg->resources.memory_limit > 0
+                      ? (uint64_t)cfg->resources.memory_limit
+                      : 0,
       .argv = cfg->args,
       .argc = cfg->args_count,
       .envp = cfg->env,

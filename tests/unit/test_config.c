@@ -135,9 +135,9 @@ TEST(config_full)
   CHECK_EQ_STR(cfg->namespaces[0].type, "pid");
   CHECK(cfg->namespaces[0].path == NULL);
   CHECK_EQ_STR(cfg->namespaces[1].path, "/proc/1/ns/net");
-  CHECK(cfg->has_memory_limit && cfg->memory_limit == 536870912);
-  CHECK(cfg->has_memory_reservation && cfg->memory_reservation == 1024);
-  CHECK(cfg->has_memory_swap && cfg->memory_swap == -1);
+  CHECK(cfg->resources.has_memory_limit && cfg->resources.memory_limit == 536870912);
+  CHECK(cfg->resources.has_memory_reservation && cfg->resources.memory_reservation == 1024);
+  CHECK(cfg->resources.has_memory_swap && cfg->resources.memory_swap == -1);
   oci_config_free(cfg);
 }
 
@@ -161,7 +161,8 @@ TEST(config_minimal)
   CHECK(cfg->annotations != NULL && cfg->annotations_count == 0);
   CHECK(cfg->namespaces != NULL && cfg->namespaces_count == 0);
   CHECK(cfg->hostname == NULL);
-  CHECK(!cfg->has_memory_limit && !cfg->has_memory_reservation && !cfg->has_memory_swap);
+  CHECK(!cfg->resources.has_memory_limit && !cfg->resources.has_memory_reservation &&
+        !cfg->resources.has_memory_swap);
   oci_config_free(cfg);
 }
 
@@ -306,9 +307,9 @@ TEST(config_memory_range)
 
   CHECK(cfg != NULL);
   if (cfg != NULL) {
-    CHECK(cfg->memory_limit == INT64_MAX);
-    CHECK(cfg->memory_reservation == INT64_MIN);
-    CHECK(cfg->has_memory_swap && cfg->memory_swap == 0);
+    CHECK(cfg->resources.memory_limit == INT64_MAX);
+    CHECK(cfg->resources.memory_reservation == INT64_MIN);
+    CHECK(cfg->resources.has_memory_swap && cfg->resources.memory_swap == 0);
   }
   oci_config_free(cfg);
   CHECK_ERROR(MIN_HEAD ", \"linux\": {\"resources\": {\"memory\": {\"limit\": "
@@ -404,7 +405,7 @@ TEST(config_unknown_fields_ignored)
     return;
   CHECK_EQ_INT(cfg->uid, 1);
   CHECK_EQ_INT(cfg->mounts_count, 1);
-  CHECK(!cfg->has_memory_limit);
+  CHECK(!cfg->resources.has_memory_limit);
   oci_config_free(cfg);
 }
 
@@ -601,4 +602,98 @@ TEST(config_load_errors)
   unlink(bad_path);
   rmdir(bad);
   rmdir(empty);
+}
+
+TEST(config_linux_extras)
+{
+  struct oci_config *cfg = parse(
+      MIN_HEAD ", \"linux\": {\"cgroupsPath\": \"/h/c1\", \"readonlyPaths\": [\"/proc/sys\"],"
+               " \"maskedPaths\": [\"/proc/kcore\", \"/sys/firmware\"], \"resources\": {"
+               "\"cpu\": {\"shares\": 512, \"quota\": 50000, \"period\": 100000, \"cpus\": \"0-1\","
+               " \"mems\": \"0\"}, \"pids\": {\"limit\": 64}}}}");
+
+  CHECK(cfg != NULL);
+  if (cfg == NULL)
+    return;
+  CHECK_EQ_STR(cfg->cgroups_path, "/h/c1");
+  CHECK_EQ_INT(cfg->readonly_paths_count, 1);
+  CHECK_EQ_STR(cfg->masked_paths[1], "/sys/firmware");
+  CHECK(cfg->masked_paths[2] == NULL);
+  CHECK(cfg->resources.has_cpu_shares && cfg->resources.cpu_shares == 512);
+  CHECK(cfg->resources.has_cpu_quota && cfg->resources.cpu_quota == 50000);
+  CHECK(cfg->resources.has_cpu_period && cfg->resources.cpu_period == 100000);
+  CHECK_EQ_STR(cfg->resources.cpuset_cpus, "0-1");
+  CHECK_EQ_STR(cfg->resources.cpuset_mems, "0");
+  CHECK(cfg->resources.has_pids_limit && cfg->resources.pids_limit == 64);
+  CHECK(!cfg->resources.has_memory_limit);
+  oci_config_free(cfg);
+  CHECK_ERROR(MIN_HEAD ", \"linux\": {\"resources\": {\"cpu\": {\"shares\": -1}}}}",
+              "config.json: .linux.resources.cpu.shares: expected an unsigned 64-bit integer");
+  CHECK_ERROR(MIN_HEAD ", \"linux\": {\"resources\": {\"pids\": {\"limit\": \"x\"}}}}",
+              "config.json: .linux.resources.pids.limit: expected a 64-bit integer");
+  CHECK_ERROR(MIN_HEAD ", \"linux\": {\"maskedPaths\": \"/proc\"}}",
+              "config.json: .linux.maskedPaths: expected an array of strings");
+}
+
+TEST(config_process_extras)
+{
+  struct oci_config *cfg = parse(WITH_PROCESS(
+      "\"oomScoreAdj\": -17, \"consoleSize\": {\"height\": 24, \"width\": 80},"
+      " \"capabilities\": {\"bounding\": [\"CAP_KILL\", \"CAP_CHOWN\"], \"ambient\": []}"));
+
+  CHECK(cfg != NULL);
+  if (cfg == NULL)
+    return;
+  CHECK(cfg->has_oom_score_adj && cfg->oom_score_adj == -17);
+  CHECK_EQ_INT(cfg->console_height, 24);
+  CHECK_EQ_INT(cfg->console_width, 80);
+  CHECK_EQ_INT(cfg->caps_count[OCI_CAP_BOUNDING], 2);
+  CHECK_EQ_STR(cfg->caps[OCI_CAP_BOUNDING][1], "CAP_CHOWN");
+  CHECK(cfg->caps[OCI_CAP_EFFECTIVE] != NULL && cfg->caps_count[OCI_CAP_EFFECTIVE] == 0);
+  oci_config_free(cfg);
+  CHECK_ERROR(WITH_PROCESS("\"oomScoreAdj\": 1001"),
+              "config.json: .process.oomScoreAdj: expected a value from -1000 to 1000");
+  CHECK_ERROR(WITH_PROCESS("\"capabilities\": {\"effective\": [1]}"),
+              "config.json: .process.capabilities.effective: expected an array of strings");
+}
+
+TEST(config_hooks)
+{
+  struct oci_config *cfg = parse(
+      MIN_HEAD ", \"hooks\": {\"prestart\": [{\"path\": \"/bin/a\", \"args\": [\"a\", \"1\"]}],"
+               " \"poststop\": [{\"path\": \"/bin/b\", \"env\": [\"X=1\"], \"timeout\": 5},"
+               " {\"path\": \"/bin/c\"}]}}");
+
+  CHECK(cfg != NULL);
+  if (cfg == NULL)
+    return;
+  CHECK_EQ_INT(cfg->hooks_count[OCI_HOOK_PRESTART], 1);
+  CHECK_EQ_STR(cfg->hooks[OCI_HOOK_PRESTART][0].args[1], "1");
+  CHECK_EQ_INT(cfg->hooks_count[OCI_HOOK_CREATE_RUNTIME], 0);
+  CHECK_EQ_INT(cfg->hooks_count[OCI_HOOK_POSTSTOP], 2);
+  CHECK(cfg->hooks[OCI_HOOK_POSTSTOP][0].has_timeout &&
+        cfg->hooks[OCI_HOOK_POSTSTOP][0].timeout == 5);
+  CHECK_EQ_STR(cfg->hooks[OCI_HOOK_POSTSTOP][1].path, "/bin/c");
+  oci_config_free(cfg);
+  CHECK_ERROR(MIN_HEAD ", \"hooks\": {\"poststart\": [{\"path\": \"rel\"}]}}",
+              "config.json: .hooks.poststart[0].path: expected an absolute path");
+  CHECK_ERROR(MIN_HEAD ", \"hooks\": {\"prestart\": [{\"path\": \"/x\", \"timeout\": 0}]}}",
+              "config.json: .hooks.prestart[0].timeout: expected a positive number of seconds");
+  CHECK_ERROR(MIN_HEAD ", \"hooks\": {\"prestart\": {}}}",
+              "config.json: .hooks.prestart: expected an array");
+}
+
+TEST(resources_document)
+{
+  struct oci_resources r;
+  hacher_error_t err = NULL;
+  const char *doc = "{\"memory\": {\"limit\": 1048576}, \"pids\": {\"limit\": 10}}";
+
+  CHECK(oci_resources_parse("-", doc, strlen(doc), &r, &err) == 0);
+  CHECK(r.has_memory_limit && r.memory_limit == 1048576);
+  CHECK(r.has_pids_limit && r.pids_limit == 10 && !r.has_cpu_shares);
+  oci_resources_free(&r);
+  CHECK(oci_resources_parse("res.json", "{\"cpu\": []}", 11, &r, &err) < 0);
+  CHECK(err != NULL && strcmp(err->msg, "res.json: .cpu: expected an object") == 0);
+  hacher_error_release(&err);
 }
