@@ -62,6 +62,8 @@ enum tl_hc_nr {
   TL_HC_DISCARD = 7, /* range: pages no longer used; host frees them */
   TL_HC_CLOCK = 8,   /* clock: refresh the clock base in tl_shared */
   TL_HC_READY = 9,   /* the program is loaded; returns when the container is started */
+  TL_HC_IOCTL = 10,  /* ioctl: a terminal request on container stdio */
+  TL_HC_POLL = 11,   /* poll: wait until container stdio is ready */
   TL_HC_MAX
 };
 
@@ -75,6 +77,23 @@ struct tl_hc_io {
 struct tl_hc_exit {
   uint32_t status; /* exit code 0..255 when signal is 0 */
   uint32_t signal; /* killed by this signal, or 0 */
+};
+
+/* Only terminal requests with a fixed argument size (the monitor's table);
+ * len must be that size: 36 for TCGETS/TCSETS* (the kernel's struct
+ * termios), 8 for TIOC[GS]WINSZ, 4 for FIONREAD. */
+struct tl_hc_ioctl {
+  uint32_t fd; /* 0, 1 or 2 */
+  uint32_t cmd;
+  tl_gptr_t buf;
+  uint64_t len;
+};
+
+struct tl_hc_poll {
+  uint16_t events[3];  /* POLLIN / POLLOUT wanted on stdio 0..2; 0: not polled */
+  uint16_t revents[3]; /* written by the monitor */
+  uint32_t _pad;
+  int64_t timeout_ns; /* < 0: until ready or a signal */
 };
 
 struct tl_hc_msg {
@@ -103,6 +122,8 @@ struct tl_hc {
     struct tl_hc_msg msg;
     struct tl_hc_sleep sleep;
     struct tl_hc_range range;
+    struct tl_hc_ioctl ioctl;
+    struct tl_hc_poll poll;
     uint64_t raw[8];
   } u;
 };
@@ -119,6 +140,7 @@ struct tl_clock {
 
 #define TL_BOOT_READONLY_ROOT (1u << 0)
 #define TL_BOOT_TRACE (1u << 1)
+#define TL_BOOT_TERMINAL (1u << 2) /* stdio 0-2 are one terminal (process.terminal) */
 
 struct tl_rlimit {
   uint32_t resource; /* RLIMIT_* number */

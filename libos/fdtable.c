@@ -1,4 +1,6 @@
 /* The file descriptor table and open file descriptions. */
+#include <linux/fcntl.h>
+
 #include "memfs.h"
 #include "vfs.h"
 
@@ -14,7 +16,12 @@ struct los_file *file_stdio(int host_fd, uint32_t flags)
   f->type = LF_STDIO;
   f->host_fd = host_fd;
   f->flags = flags;
-  f->path = kstrdup("/dev/stdio");
+  f->vn.up = los_tty_node();
+  if (f->vn.up != NULL) {
+    f->vn.up->refs++;
+    f->flags = (flags & ~(uint32_t)O_ACCMODE) | O_RDWR; /* like runc's slave fds */
+  }
+  f->path = kstrdup(f->vn.up != NULL ? "/dev/pts/0" : "/dev/stdio");
   return f;
 }
 

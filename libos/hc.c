@@ -17,7 +17,8 @@ int64_t los_hc(struct tl_hc *req)
 
   *slot = *req;
   *(volatile uint32_t *)TL_HC_DOORBELL = (uint32_t)los_gpa(slot);
-  return slot->ret;
+  *req = *slot; /* some requests return more than ret (TL_HC_POLL) */
+  return req->ret;
 }
 
 static void hc_msg(uint32_t nr, const char *fmt, va_list ap)
@@ -86,6 +87,16 @@ int64_t los_host_write(int fd, const void *buf, uint64_t len)
 int64_t los_host_read(int fd, void *buf, uint64_t len)
 {
   return host_io(TL_HC_READ, fd, buf, len);
+}
+
+int64_t los_host_ioctl(int fd, uint32_t cmd, void *buf, uint64_t len)
+{
+  struct tl_hc req = {.nr = TL_HC_IOCTL};
+  req.u.ioctl.fd = (uint32_t)fd;
+  req.u.ioctl.cmd = cmd;
+  req.u.ioctl.buf.gpa = los_gpa(buf);
+  req.u.ioctl.len = len;
+  return los_hc(&req);
 }
 
 void los_discard(uint64_t start, uint64_t len)

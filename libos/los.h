@@ -49,6 +49,8 @@ __attribute__((noreturn)) void los_panic(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void los_exit(int status, int signal);
 int64_t los_host_write(int fd, const void *buf, uint64_t len);
+/* A terminal request on stdio (TL_HC_IOCTL); len is the argument size. */
+int64_t los_host_ioctl(int fd, uint32_t cmd, void *buf, uint64_t len);
 int64_t los_host_read(int fd, void *buf, uint64_t len);
 void los_discard(uint64_t start, uint64_t len);
 void los_sleep_ns(uint64_t ns);

@@ -9,8 +9,18 @@
 
 #define SIGPIPE_ 13
 #define TCGETS_ 0x5401
+#define TCSETS_ 0x5402
+#define TCSETSW_ 0x5403
+#define TCSETSF_ 0x5404
+#define TIOCSCTTY_ 0x540e
+#define TIOCGPGRP_ 0x540f
+#define TIOCSPGRP_ 0x5410
 #define TIOCGWINSZ_ 0x5413
+#define TIOCSWINSZ_ 0x5414
 #define FIONREAD_ 0x541b
+#define TIOCNOTTY_ 0x5422
+#define TIOCGSID_ 0x5429
+#define KTERMIOS_SIZE 36 /* the kernel's struct termios */
 #define F_DUPFD_CLOEXEC_ 1030
 #define IOV_MAX_ 1024
 
@@ -241,8 +251,10 @@ static void fill_stat(const struct los_kstat *k, struct stat *st)
   st->st_ctime_nsec = (unsigned long)k->ctime.nsec;
 }
 
-static int stdio_stat(struct los_kstat *k)
+static int stdio_stat(struct los_file *f, struct los_kstat *k)
 {
+  if (f->vn.up != NULL) /* the terminal */
+    return vfs_stat(&f->vn, k);
   memset(k, 0, sizeof(*k));
   k->mode = S_IFIFO | 0600;
   k->nlink = 1;
@@ -269,7 +281,7 @@ static int stat_at(int dirfd, uint64_t upath, int flags, struct los_kstat *k)
     }
     if ((f = fd_get(dirfd)) == NULL)
       return -EBADF;
-    return f->type == LF_STDIO ? stdio_stat(k) : vfs_stat(&f->vn, k);
+    return f->type == LF_STDIO ? stdio_stat(f, k) : vfs_stat(&f->vn, k);
   }
   rc = vfs_resolve(dirfd, pathbuf, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &r);
   if (rc < 0)
@@ -295,7 +307,7 @@ SYSDEF(fstat)
   struct los_file *f = fd_get((int)a0);
   if (f == NULL)
     return -EBADF;
-  return stat_out(f->type == LF_STDIO ? stdio_stat(&k) : vfs_stat(&f->vn, &k), &k, a1);
+  return stat_out(f->type == LF_STDIO ? stdio_stat(f, &k) : vfs_stat(&f->vn, &k), &k, a1);
 }
 
 SYSDEF(stat)
@@ -516,6 +528,49 @@ SYSDEF(fcntl)
   }
 }
 
+/* A request the host's terminal answers: the argument goes through a LibOS
+ * buffer, so the monitor only ever sees LibOS memory. */
+static int64_t tty_forward(struct los_file *f, uint32_t cmd, uint64_t uarg, uint64_t size, bool out)
+{
+  uint8_t buf[KTERMIOS_SIZE];
+  int64_t rc;
+
+  if (!USER_OK(uarg, size, out))
+    return -EFAULT;
+  memcpy(buf, (const void *)uarg, size);
+  rc = los_host_ioctl(f->host_fd, cmd, buf, size);
+  if (rc == 0 && out)
+    memcpy((void *)uarg, buf, size);
+  return rc;
+}
+
+/* The function is pid 1, its own session and foreground process group. */
+static int64_t tty_ioctl(struct los_file *f, uint64_t cmd, uint64_t arg)
+{
+  switch (cmd) {
+  case TCGETS_: return tty_forward(f, TCGETS_, arg, KTERMIOS_SIZE, true);
+  case TCSETS_:
+  case TCSETSW_:
+  case TCSETSF_: return tty_forward(f, (uint32_t)cmd, arg, KTERMIOS_SIZE, false);
+  case TIOCGWINSZ_: return tty_forward(f, TIOCGWINSZ_, arg, 8, true);
+  case TIOCSWINSZ_: return tty_forward(f, TIOCSWINSZ_, arg, 8, false);
+  case FIONREAD_: return tty_forward(f, FIONREAD_, arg, sizeof(int), true);
+  case TIOCGPGRP_:
+  case TIOCGSID_:
+    if (!USER_OK(arg, sizeof(int), true))
+      return -EFAULT;
+    *(int *)arg = 1;
+    return 0;
+  case TIOCSPGRP_:
+    if (!USER_OK(arg, sizeof(int), false))
+      return -EFAULT;
+    return *(const int *)arg == 1 ? 0 : -EPERM;
+  case TIOCSCTTY_:
+  case TIOCNOTTY_: return 0;
+  default: return -ENOTTY;
+  }
+}
+
 SYSDEF(ioctl)
 {
   struct los_file *f = fd_get((int)a0);
@@ -529,8 +584,8 @@ SYSDEF(ioctl)
     *(int *)a2 = (int)(k.size > f->pos ? k.size - f->pos : 0);
     return 0;
   }
-  (void)TCGETS_;
-  (void)TIOCGWINSZ_;
+  if (f->type == LF_STDIO && f->vn.up != NULL)
+    return tty_ioctl(f, a1, a2);
   return -ENOTTY;
 }
 

@@ -19,7 +19,43 @@ static const struct {
 } devices[] = {
     {"null", 0x103}, {"zero", 0x105}, {"full", 0x107}, {"random", 0x108}, {"urandom", 0x109}};
 
-static void dev_init(void)
+/* process.terminal: the slave of the host's pty, seen as runc shows it:
+ * /dev/pts/0, with /dev/console the same inode; /dev/tty opens it too. */
+#define PTS0_RDEV 0x8800 /* 136:0 */
+#define TTY_RDEV 0x500   /* 5:0 */
+#define TTY_GID 5
+static struct mnode *tty_node;
+
+struct mnode *los_tty_node(void)
+{
+  return tty_node;
+}
+
+static struct mnode *dev_node(struct mnode *dir, const char *name, uint32_t mode, uint32_t rdev)
+{
+  struct mnode *n = mnode_new(mode);
+
+  if (n == NULL || mnode_link(dir, name, n) < 0)
+    los_panic("cannot create /dev/%s", name);
+  n->uid = n->gid = 0;
+  n->rdev = rdev;
+  return n;
+}
+
+static void tty_init(struct mnode *dev)
+{
+  struct mnode *pts = dev_node(dev, "pts", S_IFDIR | 0755, 0);
+
+  tty_node = dev_node(pts, "0", S_IFCHR | 0620, PTS0_RDEV);
+  tty_node->uid = los_proc.uid;
+  tty_node->gid = TTY_GID;
+  tty_node->nlink = 2;
+  if (mnode_link(dev, "console", tty_node) < 0)
+    los_panic("cannot create /dev/console");
+  dev_node(dev, "tty", S_IFCHR | 0666, TTY_RDEV);
+}
+
+static void dev_init(bool terminal)
 {
   struct mnode *dev = mnode_new(S_IFDIR | 0755);
 
@@ -27,13 +63,10 @@ static void dev_init(void)
     los_panic("cannot create /dev");
   dev->uid = dev->gid = 0;
   dev->opaque = true;
-  for (size_t i = 0; i < LOS_ARRAY_SIZE(devices); i++) {
-    struct mnode *n = mnode_new(S_IFCHR | 0666);
-    if (n == NULL || mnode_link(dev, devices[i].name, n) < 0)
-      los_panic("cannot create /dev/%s", devices[i].name);
-    n->uid = n->gid = 0;
-    n->rdev = devices[i].rdev;
-  }
+  for (size_t i = 0; i < LOS_ARRAY_SIZE(devices); i++)
+    dev_node(dev, devices[i].name, S_IFCHR | 0666, devices[i].rdev);
+  if (terminal)
+    tty_init(dev);
   if (mnode_link(upper_root, "dev", dev) < 0)
     los_panic("cannot create /dev");
 }
@@ -51,7 +84,7 @@ void los_vfs_init(const struct tl_boot *b, bool readonly_root)
   tmp->opaque = tmp->mount = true;
   if (upper_root == NULL || tmp == NULL || mnode_link(upper_root, "tmp", tmp) < 0)
     los_panic("cannot create /tmp");
-  dev_init();
+  dev_init((b->flags & TL_BOOT_TERMINAL) != 0);
 }
 
 static struct vnode root_vnode(void)
@@ -519,6 +552,11 @@ static struct los_file *file_new(const struct vres *r, int flags)
     mode = f->ino.mode;
   }
   f->type = S_ISDIR(mode) ? LF_DIR : S_ISLNK(mode) ? LF_SYMLINK : S_ISCHR(mode) ? LF_DEV : LF_REG;
+  if (f->type == LF_DEV && (r->node.up->rdev == PTS0_RDEV || r->node.up->rdev == TTY_RDEV)) {
+    /* the terminal: the container's stdio, whichever name opened it */
+    f->type = LF_STDIO;
+    f->host_fd = 0;
+  }
   return f;
 }
 

@@ -119,5 +119,7 @@ int fd_get_cloexec(int fd);
 void fd_set_cloexec(int fd, bool on);
 void file_put(struct los_file *f);
 struct los_file *file_stdio(int host_fd, uint32_t flags);
+/* /dev/pts/0 when stdio is a terminal (process.terminal), else NULL. */
+struct mnode *los_tty_node(void);
 
 #endif

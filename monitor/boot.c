@@ -205,7 +205,8 @@ static int fill_boot(struct mon_vm *vm, hacher_error_t *err)
   uint64_t off = 0;
 
   b->abi_version = TL_ABI_VERSION;
-  b->flags = (cfg->readonly_root ? TL_BOOT_READONLY_ROOT : 0) | (cfg->trace ? TL_BOOT_TRACE : 0);
+  b->flags = (cfg->readonly_root ? TL_BOOT_READONLY_ROOT : 0) | (cfg->trace ? TL_BOOT_TRACE : 0) |
+             (cfg->terminal ? TL_BOOT_TERMINAL : 0);
   b->ram_size = vm->ram_size;
   b->los_phys = vm->los_phys;
   b->image_gpa = TL_IMAGE_GPA;

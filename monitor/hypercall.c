@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,7 +40,7 @@ static int64_t hc_io(struct mon_vm *vm, const struct tl_hc *hc, bool write_op)
   void *buf;
   ssize_t n;
 
-  if (io.fd > 2 || (write_op && io.fd == 0) || (!write_op && io.fd != 0))
+  if (io.fd > 2 || (!vm->cfg->terminal && (write_op ? io.fd == 0 : io.fd != 0)))
     return -EBADF;
   buf = MON_GUEST(vm, io.buf, io.len, write_op ? MON_READ : MON_READ | MON_WRITE, what);
   if (buf == NULL)
@@ -47,6 +50,75 @@ static int64_t hc_io(struct mon_vm *vm, const struct tl_hc *hc, bool write_op)
                  : read(vm->cfg->stdio[io.fd], buf, io.len);
   } while (n < 0 && errno == EINTR && !mon_signal_pending());
   return n < 0 ? guest_errno(errno) : n;
+}
+
+/* Terminal requests the function may make on its stdio, with the size of
+ * their argument; nothing else reaches the host's ioctl. */
+#define KTERMIOS_SIZE 36 /* the kernel's struct termios, not libc's larger one */
+
+static const struct {
+  uint32_t cmd;
+  uint32_t size;
+  bool out; /* the host fills the guest buffer */
+} tty_ioctls[] = {
+    {TCGETS, KTERMIOS_SIZE, true},
+    {TCSETS, KTERMIOS_SIZE, false},
+    {TCSETSW, KTERMIOS_SIZE, false},
+    {TCSETSF, KTERMIOS_SIZE, false},
+    {TIOCGWINSZ, sizeof(struct winsize), true},
+    {TIOCSWINSZ, sizeof(struct winsize), false},
+    {FIONREAD, sizeof(int), true},
+};
+
+static int64_t hc_ioctl(struct mon_vm *vm, const struct tl_hc *hc)
+{
+  struct tl_hc_ioctl io = hc->u.ioctl;
+  uint8_t arg[64];
+  size_t i;
+  void *buf;
+
+  if (io.fd > 2)
+    return -EBADF;
+  if (!vm->cfg->terminal)
+    return -ENOTTY;
+  for (i = 0; i < ARRAY_SIZE(tty_ioctls) && tty_ioctls[i].cmd != io.cmd; i++)
+    ;
+  if (i == ARRAY_SIZE(tty_ioctls) || io.len != tty_ioctls[i].size)
+    return -EINVAL;
+  buf = MON_GUEST(vm, io.buf, io.len, tty_ioctls[i].out ? MON_READ | MON_WRITE : MON_READ, "ioctl");
+  if (buf == NULL)
+    return 0;
+  memcpy(arg, buf, io.len); /* the guest may change its copy meanwhile */
+  if (ioctl(vm->cfg->stdio[io.fd], io.cmd, arg) < 0)
+    return errno == ENOTTY ? -ENOTTY : guest_errno(errno);
+  if (tty_ioctls[i].out)
+    memcpy(buf, arg, io.len);
+  return 0;
+}
+
+/* Readiness of the container's stdio; revents go back into the slot. */
+static int64_t hc_poll(struct mon_vm *vm, const struct tl_hc *hc, struct tl_hc *slot)
+{
+  struct tl_hc_poll p = hc->u.poll;
+  struct pollfd pfd[3];
+  int idx[3], n = 0, rc;
+  int64_t ms = p.timeout_ns < 0 || (uint64_t)p.timeout_ns > SLEEP_MAX_NS
+                   ? (int64_t)(SLEEP_MAX_NS / 1000000)
+                   : (p.timeout_ns + 999999) / 1000000;
+
+  for (int i = 0; i < 3; i++) {
+    uint16_t ev = p.events[i] & (POLLIN | POLLOUT);
+    if (ev == 0)
+      continue;
+    pfd[n] = (struct pollfd){vm->cfg->stdio[i], (short)ev, 0};
+    idx[n++] = i;
+  }
+  rc = poll(pfd, (nfds_t)n, (int)ms);
+  if (rc < 0)
+    return errno == EINTR ? -EINTR : -EINVAL;
+  for (int i = 0; i < n; i++)
+    slot->u.poll.revents[idx[i]] = (uint16_t)pfd[i].revents;
+  return rc;
 }
 
 /* Copy a guest message, making it one printable line. */
@@ -144,6 +216,8 @@ void mon_hypercall(struct mon_vm *vm, uint32_t gpa)
   case TL_HC_SLEEP: ret = hc_sleep(vm, &req); break;
   case TL_HC_DISCARD: ret = hc_discard(vm, &req); break;
   case TL_HC_CLOCK: mon_clock_update(vm); break;
+  case TL_HC_IOCTL: ret = hc_ioctl(vm, &req); break;
+  case TL_HC_POLL: ret = hc_poll(vm, &req, slot); break;
   case TL_HC_READY:
     /* a failed wait for start is a signal for the container, which the
      * vCPU loop delivers next; anything else ends the trustlet */

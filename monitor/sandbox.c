@@ -7,7 +7,9 @@
 #include <seccomp.h>
 #include <sys/capability.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <termios.h>
 
 #include "mon.h"
 
@@ -22,6 +24,8 @@ static const struct rule plain[] = {
     {SCMP_SYS(write), "TL_HC_WRITE, log lines, the create status pipe"},
     {SCMP_SYS(close), "teardown; the exec fifo after start"},
     {SCMP_SYS(nanosleep), "TL_HC_SLEEP"},
+    {SCMP_SYS(poll), "TL_HC_POLL: readiness of the container's stdio"},
+    {SCMP_SYS(ppoll), "TL_HC_POLL (a libc's poll)"},
     {SCMP_SYS(clock_nanosleep), "TL_HC_SLEEP (glibc's nanosleep)"},
     {SCMP_SYS(clock_gettime), "clock base refresh (when the vDSO is not used)"},
     {SCMP_SYS(madvise), "TL_HC_DISCARD: freed guest pages back to the host"},
@@ -41,6 +45,10 @@ static const struct rule plain[] = {
 /* KVM ioctls the vCPU loop makes; set-up ones (CREATE_VM, SET_*) are gone. */
 static const unsigned long kvm_ioctls[] = {KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_MSRS,
                                            KVM_GET_TSC_KHZ};
+
+/* TL_HC_IOCTL's table (hypercall.c) on the container's terminal. */
+static const unsigned long tty_ioctls[] = {TCGETS,     TCSETS,     TCSETSW, TCSETSF,
+                                           TIOCGWINSZ, TIOCSWINSZ, FIONREAD};
 
 static int drop_capabilities(hacher_error_t *err)
 {
@@ -63,6 +71,9 @@ static int add_rules(scmp_filter_ctx ctx)
   for (size_t i = 0; i < sizeof(kvm_ioctls) / sizeof(kvm_ioctls[0]) && rc == 0; i++)
     rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                           SCMP_A1(SCMP_CMP_EQ, kvm_ioctls[i]));
+  for (size_t i = 0; i < sizeof(tty_ioctls) / sizeof(tty_ioctls[0]) && rc == 0; i++)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                          SCMP_A1(SCMP_CMP_EQ, tty_ioctls[i]));
   /* malloc: anonymous memory, never executable */
   if (rc == 0)
     rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "commands.h"
+#include "console.h"
 #include "container.h"
 #include "launch.h"
 
@@ -67,6 +69,16 @@ static void close_other_fds(int *keep, size_t n)
   close_range(from, ~0U, 0);
 }
 
+/* The terminal becomes the monitor's controlling terminal, so ^C, hang-up
+ * and job-control signals reach the function through the monitor. */
+static void attach_terminal(struct hacher_launch *l, int slave)
+{
+  setsid();
+  ioctl(slave, TIOCSCTTY, 0);
+  l->mc.terminal = true;
+  l->mc.stdio[0] = l->mc.stdio[1] = l->mc.stdio[2] = slave;
+}
+
 static void monitor_main(struct hacher_launch *l, struct ready_ctx *r)
 {
   hacher_error_t err = NULL;
@@ -109,31 +121,61 @@ static int wait_ready(int fd, pid_t pid, hacher_error_t *err)
   return hacher_error(err, 0, "trustlet monitor ended before the container was created");
 }
 
-int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
-                            const char *pid_file, hacher_error_t *err)
+/* The pty master goes to --console-socket, or to `run` in the foreground. */
+static int hand_over_console(struct hacher_console *con, struct hacher_create_opts *o,
+                             hacher_error_t *err)
 {
+  int rc = 0;
+
+  close(con->slave);
+  con->slave = -1;
+  if (o->console_socket != NULL) {
+    rc = hacher_console_send(con, o->console_socket, err);
+  } else {
+    o->console_master = con->master;
+    con->master = -1;
+  }
+  hacher_console_close(con);
+  return rc;
+}
+
+int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
+                            struct hacher_create_opts *o, hacher_error_t *err)
+{
+  const struct oci_config *cfg = c->config;
+  struct hacher_console con = {-1, -1, ""};
   struct hacher_launch l;
   cleanup_free char *fifo = hacher_container_fifo(c);
   int pipefd[2];
   pid_t pid;
 
+  o->console_master = -1;
   c->pid = getpid(); /* until the monitor exists, so a crashed create reads "stopped" */
   c->pid_start = hacher_pid_start(c->pid);
   if (hacher_container_save(c, "creating", err) < 0 || hacher_launch_prepare(g, c, &l, err) < 0)
     return -1;
+  if (cfg->terminal &&
+      hacher_console_open(&con, cfg->console_height, cfg->console_width, err) < 0) {
+    hacher_launch_release(&l);
+    return -1;
+  }
   if (mkfifo(fifo, 0600) < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
+    hacher_console_close(&con);
     hacher_launch_release(&l);
     return hacher_error(err, errno, "create \"%s\"", fifo);
   }
   pid = fork();
   if (pid < 0) {
+    hacher_console_close(&con);
     hacher_launch_release(&l);
     return hacher_error(err, errno, "fork the trustlet monitor");
   }
   if (pid == 0) {
     struct ready_ctx r = {pipefd[1], open(fifo, O_RDWR | O_CLOEXEC)};
-    int keep[] = {pipefd[1], r.fifo_fd, hacher_log_fd()};
+    int keep[] = {pipefd[1], r.fifo_fd, hacher_log_fd(), con.slave};
     close_other_fds(keep, ARRAY_SIZE(keep));
+    if (con.slave >= 0)
+      attach_terminal(&l, con.slave);
     if (r.fifo_fd < 0) {
       cleanup_free char *msg = xasprintf("Eopen \"%s\": %s", fifo, strerror(errno));
       (void)!write(pipefd[1], msg, strlen(msg));
@@ -145,19 +187,38 @@ int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
   hacher_launch_release(&l);
   if (wait_ready(pipefd[0], pid, err) < 0) {
     close(pipefd[0]);
+    hacher_console_close(&con);
     return -1;
   }
   close(pipefd[0]);
   c->pid = pid;
   c->pid_start = hacher_pid_start(pid);
-  if (pid_file != NULL) {
+  if (cfg->terminal && hand_over_console(&con, o, err) < 0) {
+    kill(pid, SIGKILL);
+    return -1;
+  }
+  if (o->pid_file != NULL) {
     cleanup_free char *text = xasprintf("%d", (int)pid);
-    if (write_file_atomic(pid_file, text, strlen(text), 0644, err) < 0) {
+    if (write_file_atomic(o->pid_file, text, strlen(text), 0644, err) < 0) {
       kill(pid, SIGKILL);
       return -1;
     }
   }
   return hacher_container_save(c, "created", err);
+}
+
+int hacher_check_console(const struct oci_config *cfg, const char *console_socket, bool detach,
+                         hacher_error_t *err)
+{
+  if (cfg->terminal && detach && console_socket == NULL)
+    return hacher_error(err, 0,
+                        "process.terminal is true: a detached container needs "
+                        "--console-socket to receive the terminal");
+  if (console_socket != NULL && !cfg->terminal)
+    return hacher_error(err, 0, "--console-socket given but process.terminal is false");
+  if (console_socket != NULL && !detach)
+    return hacher_error(err, 0, "--console-socket is for detached containers (run -d, create)");
+  return 0;
 }
 
 int hacher_cmd_create(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
@@ -171,16 +232,16 @@ int hacher_cmd_create(struct hacher_global *g, int argc, char **argv, hacher_err
       {"no-new-keyring", no_argument, NULL, 'K'},
       {NULL, 0, NULL, 0},
   };
-  const char *bundle = ".", *pid_file = NULL;
+  struct hacher_create_opts o = {0};
+  const char *bundle = ".";
   struct hacher_container *c = NULL;
   int opt;
 
   while ((opt = getopt_long(argc, argv, "+b:", opts, NULL)) != -1) {
     switch (opt) {
     case 'b': bundle = optarg; break;
-    case 'p': pid_file = optarg; break;
-    case 'c':
-      return hacher_error(err, 0, "create: --console-socket (terminals) is not supported yet");
+    case 'p': o.pid_file = optarg; break;
+    case 'c': o.console_socket = optarg; break;
     case 'f':
     case 'P':
     case 'K': break;
@@ -191,11 +252,8 @@ int hacher_cmd_create(struct hacher_global *g, int argc, char **argv, hacher_err
     return hacher_error(err, 0, "create: expected exactly one container id");
   if (hacher_container_new(g->root, argv[optind], bundle, &c, err) < 0)
     return -1;
-  if (c->config->terminal) {
-    hacher_container_destroy(c, true);
-    return hacher_error(err, 0, "create: process.terminal is not supported yet");
-  }
-  if (hacher_create_container(g, c, pid_file, err) < 0) {
+  if (hacher_check_console(c->config, o.console_socket, true, err) < 0 ||
+      hacher_create_container(g, c, &o, err) < 0) {
     hacher_container_destroy(c, true);
     return -1;
   }

@@ -10,6 +10,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "commands.h"
+#include "console.h"
 #include "container.h"
 #include "launch.h"
 
@@ -49,16 +50,22 @@ static int wait_monitor(pid_t pid)
 
 /* run = create + start + wait, with this process outside the monitor's
  * sandbox so it can clean up afterwards. */
-static int run_trustlet(struct hacher_global *g, struct hacher_container *c, const char *pid_file,
-                        int *status, hacher_error_t *err)
+static int run_trustlet(struct hacher_global *g, struct hacher_container *c,
+                        struct hacher_create_opts *o, int *status, hacher_error_t *err)
 {
-  if (hacher_create_container(g, c, pid_file, err) < 0)
+  if (hacher_create_container(g, c, o, err) < 0)
     return -1;
   forward_signals(c->pid);
   if (hacher_start_container(c, err) < 0) {
     kill(c->pid, SIGKILL);
     wait_monitor(c->pid);
+    if (o->console_master >= 0)
+      close(o->console_master);
     return -1;
+  }
+  if (o->console_master >= 0) {
+    hacher_console_proxy(o->console_master);
+    close(o->console_master);
   }
   *status = wait_monitor(c->pid);
   return 0;
@@ -66,12 +73,19 @@ static int run_trustlet(struct hacher_global *g, struct hacher_container *c, con
 int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
 {
   static const struct option opts[] = {
-      {"bundle", required_argument, NULL, 'b'}, {"pid-file", required_argument, NULL, 'p'},
-      {"keep", no_argument, NULL, 'k'},         {"detach", no_argument, NULL, 'd'},
-      {"no-pivot", no_argument, NULL, 'P'},     {"no-new-keyring", no_argument, NULL, 'K'},
-      {"no-subreaper", no_argument, NULL, 'S'}, {NULL, 0, NULL, 0},
+      {"bundle", required_argument, NULL, 'b'},
+      {"pid-file", required_argument, NULL, 'p'},
+      {"keep", no_argument, NULL, 'k'},
+      {"detach", no_argument, NULL, 'd'},
+      {"no-pivot", no_argument, NULL, 'P'},
+      {"no-new-keyring", no_argument, NULL, 'K'},
+      {"no-subreaper", no_argument, NULL, 'S'},
+      {"console-socket", required_argument, NULL, 'c'},
+      {"preserve-fds", required_argument, NULL, 'f'},
+      {NULL, 0, NULL, 0},
   };
-  const char *bundle = ".", *pid_file = NULL;
+  struct hacher_create_opts o = {0};
+  const char *bundle = ".";
   struct hacher_container *c = NULL;
   bool keep = false, detach = false;
   int opt, status = 0, rc;
@@ -79,12 +93,14 @@ int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_
   while ((opt = getopt_long(argc, argv, "+b:dk", opts, NULL)) != -1) {
     switch (opt) {
     case 'b': bundle = optarg; break;
-    case 'p': pid_file = optarg; break;
+    case 'p': o.pid_file = optarg; break;
+    case 'c': o.console_socket = optarg; break;
     case 'k': keep = true; break;
     case 'd': detach = true; break;
     case 'P':
     case 'K':
-    case 'S': break;
+    case 'S':
+    case 'f': break;
     default: return hacher_error(err, 0, "run: invalid option (see hacher --help)");
     }
   }
@@ -92,14 +108,18 @@ int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_
     return hacher_error(err, 0, "run: expected exactly one container id");
   if (hacher_container_new(g->root, argv[optind], bundle, &c, err) < 0)
     return -1;
+  if (hacher_check_console(c->config, o.console_socket, detach, err) < 0) {
+    hacher_container_destroy(c, true);
+    return -1;
+  }
   if (detach) { /* create + start; the monitor outlives this command */
-    rc = hacher_create_container(g, c, pid_file, err);
+    rc = hacher_create_container(g, c, &o, err);
     if (rc == 0)
       rc = hacher_start_container(c, err);
     hacher_container_destroy(c, rc < 0);
     return rc;
   }
-  rc = run_trustlet(g, c, pid_file, &status, err);
+  rc = run_trustlet(g, c, &o, &status, err);
   if (rc == 0 && keep) {
     c->pid = 0;
     rc = hacher_container_save(c, "stopped", err);

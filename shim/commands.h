@@ -19,9 +19,22 @@ struct hacher_global {
 typedef int (*hacher_cmd_fn)(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
 
 struct hacher_container;
+struct oci_config;
+
+struct hacher_create_opts {
+  const char *pid_file;       /* may be NULL */
+  const char *console_socket; /* may be NULL */
+  /* out: the pty master when process.terminal is set and there is no
+   * console socket (`run` in the foreground), else -1 */
+  int console_master;
+};
+
 /* Shared lifecycle steps (cmd_create.c, cmd_start.c). */
 int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
-                            const char *pid_file, hacher_error_t *err);
+                            struct hacher_create_opts *o, hacher_error_t *err);
+/* runc's rules for process.terminal and --console-socket. */
+int hacher_check_console(const struct oci_config *cfg, const char *console_socket, bool detach,
+                         hacher_error_t *err);
 int hacher_start_container(struct hacher_container *c, hacher_error_t *err);
 
 int hacher_cmd_create(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);

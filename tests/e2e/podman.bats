@@ -11,7 +11,7 @@ setup_file()
   mkdir -p "$PM/rootfs/bin"
   cp "$BUSYBOX" "$PM/rootfs/bin/busybox"
   local a
-  for a in echo sh cat ls sleep uname true false env; do
+  for a in echo sh cat ls sleep uname true false env tty; do
     ln -s busybox "$PM/rootfs/bin/$a"
   done
   (cd "$PM/rootfs" && tar -c .) | pm import - localhost/hacher-bb:latest >/dev/null
@@ -87,4 +87,15 @@ setup()
   run pm ps -a --format '{{.Names}} {{.Status}}'
   assert_output --regexp '^p1 Up'
   pm rm -f p1
+}
+
+@test "podman run -it: sh -c tty shows the container's pty" {
+  # podman -it needs a terminal on its stdin: pty-run gives it one
+  run "$BATS_TEST_DIRNAME/../integration/pty-run.py" env HACHER_IMAGES="$PM/images" \
+    podman --root "$PM/root" --runroot "$PM/runroot" --tmpdir "$PM/tmp" \
+    --cgroup-manager cgroupfs --events-backend file --runtime "$HACHER" \
+    run -it --rm "${OPTS[@]}" localhost/hacher-bb sh -c tty
+  assert_success
+  assert_output --partial "/dev/pts/0"
+  refute_output --partial "not a tty"
 }
