@@ -16,6 +16,7 @@
 #include "../common/util.h"
 #include "commands.h"
 #include "console.h"
+#include "hooks.h"
 #include "container.h"
 #include "launch.h"
 
@@ -139,6 +140,19 @@ static int hand_over_console(struct hacher_console *con, struct hacher_create_op
   return rc;
 }
 
+/* runc's order: the (deprecated) prestart hooks, then createRuntime, then
+ * createContainer, all while the container is "creating". */
+static int create_hooks(const struct hacher_container *c, hacher_error_t *err)
+{
+  static const enum oci_hook_kind kinds[] = {OCI_HOOK_PRESTART, OCI_HOOK_CREATE_RUNTIME,
+                                             OCI_HOOK_CREATE_CONTAINER};
+
+  for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+    if (hacher_hooks_run(c, kinds[i], "creating", err) < 0)
+      return -1;
+  return 0;
+}
+
 int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
                             struct hacher_create_opts *o, hacher_error_t *err)
 {
@@ -193,8 +207,11 @@ int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
   close(pipefd[0]);
   c->pid = pid;
   c->pid_start = hacher_pid_start(pid);
-  if (cfg->terminal && hand_over_console(&con, o, err) < 0) {
+  if ((cfg->terminal && hand_over_console(&con, o, err) < 0) || create_hooks(c, err) < 0) {
     kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    if (o->console_master >= 0)
+      close(o->console_master);
     return -1;
   }
   if (o->pid_file != NULL) {
@@ -252,11 +269,12 @@ int hacher_cmd_create(struct hacher_global *g, int argc, char **argv, hacher_err
     return hacher_error(err, 0, "create: expected exactly one container id");
   if (hacher_container_new(g->root, argv[optind], bundle, &c, err) < 0)
     return -1;
-  if (hacher_check_console(c->config, o.console_socket, true, err) < 0 ||
-      hacher_create_container(g, c, &o, err) < 0) {
+  if (hacher_check_console(c->config, o.console_socket, true, err) < 0) {
     hacher_container_destroy(c, true);
     return -1;
   }
+  if (hacher_create_container(g, c, &o, err) < 0)
+    return hacher_abandon_container(c);
   hacher_container_destroy(c, false);
   return 0;
 }

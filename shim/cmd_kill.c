@@ -8,9 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/log.h"
 #include "../common/util.h"
 #include "commands.h"
 #include "container.h"
+#include "hooks.h"
 
 /* "TERM", "SIGTERM", "term" or "15". */
 static int parse_signal(const char *s)
@@ -78,6 +80,33 @@ static int kill_and_wait(struct hacher_container *c, hacher_error_t *err)
   return hacher_error(err, 0, "container \"%s\": monitor %d did not exit", c->id, (int)c->pid);
 }
 
+int hacher_delete_container(struct hacher_container *c, hacher_error_t *err)
+{
+  hacher_error_t cfg_err = NULL;
+  int rc;
+
+  /* a state dir from before config copies has no hooks to run */
+  if (hacher_container_config(c, &cfg_err) < 0) {
+    log_debug("container \"%s\": no poststop hooks: %s", c->id, cfg_err->msg);
+    hacher_error_release(&cfg_err);
+  }
+  hacher_container_remove_state(c);
+  rc = hacher_hooks_run(c, OCI_HOOK_POSTSTOP, "stopped", err);
+  hacher_container_destroy(c, false);
+  return rc;
+}
+
+int hacher_abandon_container(struct hacher_container *c)
+{
+  hacher_error_t hook_err = NULL;
+
+  if (hacher_delete_container(c, &hook_err) < 0) {
+    log_warn("%s", hook_err->msg);
+    hacher_error_release(&hook_err);
+  }
+  return -1;
+}
+
 int hacher_cmd_delete(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
 {
   static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
@@ -110,8 +139,11 @@ int hacher_cmd_delete(struct hacher_global *g, int argc, char **argv, hacher_err
     else
       rc = kill_and_wait(c, err);
   }
-  hacher_container_destroy(c, rc == 0);
-  return rc;
+  if (rc < 0) {
+    hacher_container_destroy(c, false);
+    return -1;
+  }
+  return hacher_delete_container(c, err);
 }
 
 /* pause/resume: the monitor (and so the vCPU) is stopped with SIGSTOP and

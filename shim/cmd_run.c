@@ -116,14 +116,21 @@ int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_
     rc = hacher_create_container(g, c, &o, err);
     if (rc == 0)
       rc = hacher_start_container(c, err);
-    hacher_container_destroy(c, rc < 0);
-    return rc;
+    if (rc < 0)
+      return hacher_abandon_container(c);
+    hacher_container_destroy(c, false);
+    return 0;
   }
   rc = run_trustlet(g, c, &o, &status, err);
   if (rc == 0 && keep) {
     c->pid = 0;
     rc = hacher_container_save(c, "stopped", err);
   }
-  hacher_container_destroy(c, !keep || rc < 0);
-  return rc < 0 ? -1 : status;
+  if (rc < 0)
+    return hacher_abandon_container(c);
+  if (keep) {
+    hacher_container_destroy(c, false);
+    return status;
+  }
+  return hacher_delete_container(c, err) < 0 ? -1 : status;
 }

@@ -36,6 +36,11 @@ int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
 int hacher_check_console(const struct oci_config *cfg, const char *console_socket, bool detach,
                          hacher_error_t *err);
 int hacher_start_container(struct hacher_container *c, hacher_error_t *err);
+/* Remove a stopped container's state, run its poststop hooks and free c. */
+int hacher_delete_container(struct hacher_container *c, hacher_error_t *err);
+/* The same after a failed create or run, whose error is already set: a
+ * poststop failure is only logged. Returns -1. */
+int hacher_abandon_container(struct hacher_container *c);
 
 int hacher_cmd_create(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
 int hacher_cmd_start(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);

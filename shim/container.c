@@ -59,6 +59,27 @@ static char *now_rfc3339(void)
   return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
+/* The config as created, for later commands (hooks at start and delete, the
+ * cgroup): the bundle may change or go away meanwhile, as runc assumes. */
+static int keep_config(struct hacher_container *c, const char *bundle, hacher_error_t *err)
+{
+  cleanup_free char *src = xasprintf("%s/config.json", bundle);
+  cleanup_free char *dst = xasprintf("%s/config.json", c->dir);
+  cleanup_free char *text = NULL;
+  size_t size;
+
+  if (read_file(src, &text, &size, err) < 0)
+    return -1;
+  return write_file_atomic(dst, text, size, 0600, err);
+}
+
+int hacher_container_config(struct hacher_container *c, hacher_error_t *err)
+{
+  if (c->config != NULL)
+    return 0;
+  return oci_config_load(c->dir, &c->config, err);
+}
+
 int hacher_container_new(const char *root, const char *id, const char *bundle,
                          struct hacher_container **out, hacher_error_t *err)
 {
@@ -91,6 +112,10 @@ int hacher_container_new(const char *root, const char *id, const char *bundle,
     free(c->dir);
     c->dir = NULL;
     goto fail;
+  }
+  if (keep_config(c, bundle, err) < 0) {
+    hacher_container_destroy(c, true);
+    return -1;
   }
   *out = c;
   return 0;
@@ -216,6 +241,31 @@ int hacher_container_save(struct hacher_container *c, const char *status, hacher
   return write_file_atomic(path, json, strlen(json), 0600, err);
 }
 
+char *hacher_container_hook_state(const struct hacher_container *c, const char *status)
+{
+  yajl_gen g = yajl_gen_alloc(NULL);
+  const unsigned char *buf;
+  size_t len;
+  char *out;
+
+  yajl_gen_map_open(g);
+  gen_str(g, "ociVersion", "1.1.0");
+  gen_str(g, "id", c->id);
+  gen_str(g, "status", status);
+  gen_int(g, "pid", c->pid);
+  gen_str(g, "bundle", c->bundle);
+  yajl_gen_string(g, (const unsigned char *)"annotations", 11);
+  yajl_gen_map_open(g);
+  for (size_t i = 0; c->config != NULL && i < c->config->annotations_count; i++)
+    gen_str(g, c->config->annotations[i].key, c->config->annotations[i].value);
+  yajl_gen_map_close(g);
+  yajl_gen_map_close(g);
+  yajl_gen_get_buf(g, &buf, &len);
+  out = xasprintf("%.*s", (int)len, buf);
+  yajl_gen_free(g);
+  return out;
+}
+
 char *hacher_container_state_json(const struct hacher_container *c)
 {
   return state_json(c, hacher_container_status(c), false);
@@ -315,15 +365,20 @@ int hacher_container_lock(const struct hacher_container *c, hacher_error_t *err)
   return fd;
 }
 
+void hacher_container_remove_state(struct hacher_container *c)
+{
+  hacher_error_t ignored = NULL;
+
+  if (c->dir != NULL && remove_tree(c->dir, &ignored) < 0)
+    hacher_error_release(&ignored);
+}
+
 void hacher_container_destroy(struct hacher_container *c, bool remove_state)
 {
   if (c == NULL)
     return;
-  if (remove_state && c->dir != NULL) {
-    hacher_error_t ignored = NULL;
-    remove_tree(c->dir, &ignored);
-    hacher_error_release(&ignored);
-  }
+  if (remove_state)
+    hacher_container_remove_state(c);
   oci_config_free(c->config);
   free(c->id);
   free(c->dir);

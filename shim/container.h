@@ -1,6 +1,7 @@
 /* Container state on the node: one directory per container under --root,
- * holding state.json (written atomically), exec.fifo while the container is
- * created but not started, and a lock file. */
+ * holding state.json (written atomically), the config.json it was created
+ * from, exec.fifo while the container is created but not started, and a lock
+ * file. */
 #ifndef HACHER_CONTAINER_H
 #define HACHER_CONTAINER_H
 
@@ -58,7 +59,17 @@ int hacher_container_lock(const struct hacher_container *c, hacher_error_t *err)
 /* The state JSON runc prints for `state` (with a trailing newline). Caller frees. */
 char *hacher_container_state_json(const struct hacher_container *c);
 
+/* The OCI state hooks read on stdin, with the given status. Caller frees. */
+char *hacher_container_hook_state(const struct hacher_container *c, const char *status);
+
+/* Load c->config from the copy kept in the state dir at create (no-op when
+ * it is loaded already). */
+int hacher_container_config(struct hacher_container *c, hacher_error_t *err);
+
 char *hacher_container_fifo(const struct hacher_container *c);
+
+/* Remove ROOT/ID. */
+void hacher_container_remove_state(struct hacher_container *c);
 
 /* Remove ROOT/ID (when asked) and free c. */
 void hacher_container_destroy(struct hacher_container *c, bool remove_state);
