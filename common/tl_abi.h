@@ -151,6 +151,9 @@ struct tl_rlimit {
 #define TL_MAX_RLIMITS 16
 #define TL_MAX_GROUPS 32
 
+enum tl_cap_set { TL_CAP_BOUNDING, TL_CAP_EFFECTIVE, TL_CAP_INHERITABLE, TL_CAP_PERMITTED,
+                  TL_CAP_AMBIENT, TL_CAP_SETS };
+
 /* Written by the monitor before the first instruction; read by the LibOS. */
 struct tl_boot {
   uint32_t abi_version;
@@ -182,6 +185,9 @@ struct tl_boot {
    * TL_MOUNTS_GPA, mounts_size bytes; 0 when there are none). */
   uint64_t mounts_size;
   uint8_t mounts_digest[32]; /* SHA-256 of the blob */
+  /* process.capabilities, as bit masks of CAP_* numbers (reported, never
+   * granting anything the LibOS would not do anyway) */
+  uint64_t caps[TL_CAP_SETS];
 };
 
 /* The mounts blob: a header, then entries each followed by the path bytes

@@ -30,6 +30,7 @@ static void init_proc(const struct tl_boot *b)
       los_proc.rlim_max[r] = b->rlimits[i].hard;
     }
   }
+  memcpy(los_proc.caps, b->caps, sizeof(los_proc.caps));
   los_proc.uid = b->uid;
   los_proc.gid = b->gid;
   los_proc.umask = b->umask & 0777;

@@ -393,6 +393,16 @@ SYSDEF(getrusage)
 
 static char comm[16] = "app";
 
+#define PR_CAPBSET_READ_ 23
+#define PR_CAPBSET_DROP_ 24
+#define PR_CAP_AMBIENT_ 47
+#define PR_CAP_AMBIENT_IS_SET_ 1
+#define PR_CAP_AMBIENT_CLEAR_ALL_ 4
+#define CAP_SETPCAP_ 8
+#define CAP_V1_ 0x19980330u
+#define CAP_V2_ 0x20071026u
+#define CAP_V3_ 0x20080522u
+
 SYSDEF(prctl)
 {
   switch (a0) {
@@ -420,6 +430,97 @@ SYSDEF(prctl)
   case PR_GET_DUMPABLE_: return 1;
   case PR_SET_NO_NEW_PRIVS_: return a1 == 1 ? 0 : -EINVAL;
   case PR_GET_NO_NEW_PRIVS_: return 1; /* privileges never change inside a trustlet */
+  case PR_CAPBSET_READ_:
+    return a1 < 64 ? (int64_t)((los_proc.caps[TL_CAP_BOUNDING] >> a1) & 1) : -EINVAL;
+  case PR_CAPBSET_DROP_:
+    if (a1 >= 64)
+      return -EINVAL;
+    if (!(los_proc.caps[TL_CAP_EFFECTIVE] & (1ULL << CAP_SETPCAP_)))
+      return -EPERM;
+    los_proc.caps[TL_CAP_BOUNDING] &= ~(1ULL << a1);
+    return 0;
+  case PR_CAP_AMBIENT_:
+    if (a1 == PR_CAP_AMBIENT_IS_SET_)
+      return a2 < 64 ? (int64_t)((los_proc.caps[TL_CAP_AMBIENT] >> a2) & 1) : -EINVAL;
+    if (a1 == PR_CAP_AMBIENT_CLEAR_ALL_) {
+      los_proc.caps[TL_CAP_AMBIENT] = 0;
+      return 0;
+    }
+    return -EPERM;
   default: return -EINVAL;
   }
+}
+
+/* Capabilities are what process.capabilities said, reported as Linux would;
+ * they may be dropped but never gained (they guard nothing in the LibOS). */
+struct cap_header_ {
+  uint32_t version;
+  int32_t pid;
+};
+
+struct cap_data_ {
+  uint32_t effective, permitted, inheritable;
+};
+
+static int64_t cap_words(uint64_t uhdr, int *words)
+{
+  struct cap_header_ *h = (struct cap_header_ *)uhdr;
+
+  if (!USER_OK(uhdr, sizeof(*h), true))
+    return -EFAULT;
+  if (h->version == CAP_V1_)
+    *words = 1;
+  else if (h->version == CAP_V2_ || h->version == CAP_V3_)
+    *words = 2;
+  else {
+    h->version = CAP_V3_;
+    return -EINVAL;
+  }
+  if (h->pid != 0 && h->pid != 1)
+    return -ESRCH;
+  return 0;
+}
+
+SYSDEF(capget)
+{
+  struct cap_data_ *d = (struct cap_data_ *)a1;
+  int words;
+  int64_t rc = cap_words(a0, &words);
+
+  if (rc < 0 || a1 == 0)
+    return rc;
+  if (!USER_OK(a1, sizeof(*d) * (uint64_t)words, true))
+    return -EFAULT;
+  for (int i = 0; i < words; i++) {
+    d[i].effective = (uint32_t)(los_proc.caps[TL_CAP_EFFECTIVE] >> (32 * i));
+    d[i].permitted = (uint32_t)(los_proc.caps[TL_CAP_PERMITTED] >> (32 * i));
+    d[i].inheritable = (uint32_t)(los_proc.caps[TL_CAP_INHERITABLE] >> (32 * i));
+  }
+  return 0;
+}
+
+SYSDEF(capset)
+{
+  const struct cap_data_ *d = (const struct cap_data_ *)a1;
+  uint64_t eff = 0, prm = 0, inh = 0;
+  int words;
+  int64_t rc = cap_words(a0, &words);
+
+  if (rc < 0)
+    return rc;
+  if (!USER_OK(a1, sizeof(*d) * (uint64_t)words, false))
+    return -EFAULT;
+  for (int i = 0; i < words; i++) {
+    eff |= (uint64_t)d[i].effective << (32 * i);
+    prm |= (uint64_t)d[i].permitted << (32 * i);
+    inh |= (uint64_t)d[i].inheritable << (32 * i);
+  }
+  if ((prm & ~los_proc.caps[TL_CAP_PERMITTED]) || (eff & ~prm) ||
+      (inh & ~(los_proc.caps[TL_CAP_INHERITABLE] | los_proc.caps[TL_CAP_PERMITTED])))
+    return -EPERM;
+  los_proc.caps[TL_CAP_EFFECTIVE] = eff;
+  los_proc.caps[TL_CAP_PERMITTED] = prm;
+  los_proc.caps[TL_CAP_INHERITABLE] = inh;
+  los_proc.caps[TL_CAP_AMBIENT] &= prm & inh;
+  return 0;
 }

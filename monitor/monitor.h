@@ -39,6 +39,7 @@ struct mon_config {
   size_t ngroups;
   const struct mon_rlimit *rlimits;
   size_t nrlimits;
+  uint64_t caps[TL_CAP_SETS]; /* process.capabilities as masks */
   bool readonly_root;
   bool trace;
   bool terminal; /* stdio are one terminal: any of them reads and writes */

@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "console.h"
 #include "hooks.h"
+#include "host_process.h"
 #include "container.h"
 #include "launch.h"
 
@@ -186,12 +187,16 @@ int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
   }
   if (pid == 0) {
     struct ready_ctx r = {pipefd[1], open(fifo, O_RDWR | O_CLOEXEC)};
+    int fifo_errno = errno;
+    hacher_error_t cerr = NULL;
     int keep[] = {pipefd[1], r.fifo_fd, hacher_log_fd(), con.slave};
     close_other_fds(keep, ARRAY_SIZE(keep));
-    if (con.slave >= 0)
+    if (r.fifo_fd < 0)
+      hacher_error(&cerr, fifo_errno, "open \"%s\"", fifo);
+    else if (con.slave >= 0)
       attach_terminal(&l, con.slave);
-    if (r.fifo_fd < 0) {
-      cleanup_free char *msg = xasprintf("Eopen \"%s\": %s", fifo, strerror(errno));
+    if (cerr != NULL || hacher_host_process_setup(cfg, &cerr) < 0) {
+      cleanup_free char *msg = xasprintf("E%s", cerr->msg);
       (void)!write(pipefd[1], msg, strlen(msg));
       _exit(1);
     }

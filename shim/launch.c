@@ -3,11 +3,13 @@
 #include "launch.h"
 
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "../common/log.h"
 #include "../common/util.h"
+#include "host_process.h"
 
 static const struct {
   const char *name;
@@ -23,7 +25,7 @@ static const struct {
     {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},     {"RLIMIT_RTTIME", RLIMIT_RTTIME},
 };
 
-static int convert_rlimits(const struct oci_config *cfg, struct mon_rlimit *out,
+int hacher_rlimits_convert(const struct oci_config *cfg, struct mon_rlimit *out,
                            hacher_error_t *err)
 {
   for (size_t i = 0; i < cfg->rlimits_count; i++) {
@@ -39,6 +41,30 @@ static int convert_rlimits(const struct oci_config *cfg, struct mon_rlimit *out,
     out[i].hard = cfg->rlimits[i].hard;
   }
   return 0;
+}
+
+_Static_assert((int)OCI_CAP_SETS == (int)TL_CAP_SETS &&
+                   (int)OCI_CAP_EFFECTIVE == (int)TL_CAP_EFFECTIVE &&
+                   (int)OCI_CAP_PERMITTED == (int)TL_CAP_PERMITTED &&
+                   (int)OCI_CAP_AMBIENT == (int)TL_CAP_AMBIENT,
+               "capability sets are in the same order");
+
+/* Names libcap does not know (a newer kernel's) are skipped with a warning,
+ * as runc does. */
+static void convert_caps(const struct oci_config *cfg, uint64_t *out)
+{
+  for (int set = 0; set < OCI_CAP_SETS; set++) {
+    out[set] = 0;
+    for (size_t i = 0; i < cfg->caps_count[set]; i++) {
+      cap_value_t v;
+      if (cap_from_name(cfg->caps[set][i], &v) < 0 || v < 0 || v >= 64) {
+        log_warn("config.json: .process.capabilities.%s: unknown capability \"%s\" ignored",
+                 oci_cap_set_names[set], cfg->caps[set][i]);
+        continue;
+      }
+      out[set] |= 1ULL << v;
+    }
+  }
 }
 
 int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
@@ -74,7 +100,12 @@ int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
       .trace = g->debug,
       .stdio = {0, 1, 2},
   };
-  if (convert_rlimits(cfg, l->rlimits, err) < 0 ||
+  convert_caps(cfg, l->mc.caps);
+  if (hacher_namespaces_check(cfg, err) < 0) {
+    hacher_launch_release(l);
+    return -1;
+  }
+  if (hacher_rlimits_convert(cfg, l->rlimits, err) < 0 ||
       hacher_mounts_collect(cfg, c->bundle, &l->mounts, err) < 0)
     goto fail;
   l->mc.mounts = l->mounts.data;

@@ -22,4 +22,8 @@ int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
                           struct hacher_launch *l, hacher_error_t *err);
 void hacher_launch_release(struct hacher_launch *l);
 
+/* process.rlimits as numbers; out has room for cfg->rlimits_count entries. */
+int hacher_rlimits_convert(const struct oci_config *cfg, struct mon_rlimit *out,
+                           hacher_error_t *err);
+
 #endif

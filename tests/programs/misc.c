@@ -4,7 +4,8 @@
  *   fpe      divide by zero (killed by SIGFPE)
  *   enosys   call an unsupported syscall twice; prints the errno names
  *   random   print 16 bytes of getrandom as hex
- *   edges    Linux's answers for edge cases (prints one line per check) */
+ *   edges    Linux's answers for edge cases (prints one line per check)
+ *   caps     the capabilities the process has; dropping one works, regaining it does not */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -47,6 +49,33 @@ static int edges(void)
   return 0;
 }
 
+/* The raw syscalls: neither C library wraps capget the same way. */
+static int caps(void)
+{
+  struct {
+    uint32_t version;
+    int pid;
+  } h = {0x20080522, 0};
+  struct {
+    uint32_t eff, prm, inh;
+  } d[2];
+
+  if (syscall(SYS_capget, &h, d) < 0) {
+    say("capget", -1);
+    return 1;
+  }
+  printf("eff %08x%08x prm %08x%08x inh %08x%08x\n", d[1].eff, d[0].eff, d[1].prm, d[0].prm,
+         d[1].inh, d[0].inh);
+  printf("bounding CAP_KILL %d CAP_SYS_ADMIN %d\n", (int)prctl(PR_CAPBSET_READ, 5),
+         (int)prctl(PR_CAPBSET_READ, 21));
+  d[0].eff &= ~(1u << 5);
+  d[0].prm &= ~(1u << 5);
+  say("drop CAP_KILL", syscall(SYS_capset, &h, d));
+  d[0].prm |= 1u << 5;
+  say("regain CAP_KILL", syscall(SYS_capset, &h, d));
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   const char *mode = argc > 1 ? argv[1] : "";
@@ -76,6 +105,8 @@ int main(int argc, char **argv)
   }
   if (strcmp(mode, "edges") == 0)
     return edges();
+  if (strcmp(mode, "caps") == 0)
+    return caps();
   fprintf(stderr, "misc: unknown mode \"%s\"\n", mode);
   return 2;
 }
