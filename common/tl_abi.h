@@ -151,8 +151,14 @@ struct tl_rlimit {
 #define TL_MAX_RLIMITS 16
 #define TL_MAX_GROUPS 32
 
-enum tl_cap_set { TL_CAP_BOUNDING, TL_CAP_EFFECTIVE, TL_CAP_INHERITABLE, TL_CAP_PERMITTED,
-                  TL_CAP_AMBIENT, TL_CAP_SETS };
+enum tl_cap_set {
+  TL_CAP_BOUNDING,
+  TL_CAP_EFFECTIVE,
+  TL_CAP_INHERITABLE,
+  TL_CAP_PERMITTED,
+  TL_CAP_AMBIENT,
+  TL_CAP_SETS
+};
 
 /* Written by the monitor before the first instruction; read by the LibOS. */
 struct tl_boot {
