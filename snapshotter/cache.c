@@ -106,6 +106,26 @@ static int build(const struct hacher_image_cache *c, const char *rootfs,
   return 0;
 }
 
+/* A key from overlay layers has no list of special files: the build walks
+ * the whole tree once for it, and indexes the image under the layer key. */
+static int build_new(const struct hacher_image_cache *c, const char *rootfs,
+                     const struct hacher_rootfs_scan *scan, struct hacher_image *img,
+                     hacher_error_t *err)
+{
+  struct hacher_rootfs_scan full;
+  int rc;
+
+  if (!scan->overlay)
+    return build(c, rootfs, scan, img, err);
+  if (hacher_rootfs_scan(rootfs, 0, &full, err) < 0)
+    return -1;
+  memcpy(full.key, scan->key, sizeof(full.key));
+  memcpy(full.key_hex, scan->key_hex, sizeof(full.key_hex));
+  rc = build(c, rootfs, &full, img, err);
+  hacher_rootfs_scan_free(&full);
+  return rc;
+}
+
 int hacher_image_get(const struct hacher_image_cache *c, const char *rootfs,
                      struct hacher_image *img, int *built, hacher_error_t *err)
 {
@@ -113,8 +133,10 @@ int hacher_image_get(const struct hacher_image_cache *c, const char *rootfs,
   int lock, rc = 0;
 
   *built = 0;
-  if (cache_init(c, err) < 0 || hacher_rootfs_scan(rootfs, &scan, err) < 0)
+  if (cache_init(c, err) < 0 || hacher_rootfs_scan(rootfs, HACHER_SCAN_LAYERS, &scan, err) < 0)
     return -1;
+  log_debug("rootfs \"%s\" keyed by %s (%zu entries walked)", rootfs,
+            scan.overlay ? "its overlay layers" : "the whole tree", scan.entries);
   if (lookup(c, scan.key_hex, img) == 0)
     goto out;
   lock = lock_key(c, scan.key_hex, err);
@@ -124,7 +146,7 @@ int hacher_image_get(const struct hacher_image_cache *c, const char *rootfs,
   }
   /* Someone else may have built it while we waited for the lock. */
   if (lookup(c, scan.key_hex, img) < 0) {
-    rc = build(c, rootfs, &scan, img, err);
+    rc = build_new(c, rootfs, &scan, img, err);
     *built = rc == 0;
   }
   close(lock);

@@ -3,6 +3,7 @@
 #ifndef HACHER_IMAGE_H
 #define HACHER_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,12 +26,19 @@ struct hacher_image {
 struct hacher_rootfs_scan {
   uint8_t key[32];
   char key_hex[65];
-  char **skipped; /* relative paths of devices, fifos and sockets */
+  char **skipped; /* relative paths of devices, fifos and sockets (whole-tree walks) */
   size_t skipped_count;
-  size_t entries;
+  size_t entries; /* entries walked */
+  bool overlay;   /* keyed by overlay layers (HACHER_SCAN_LAYERS) */
 };
 
-int hacher_rootfs_scan(const char *rootfs, struct hacher_rootfs_scan *scan, hacher_error_t *err);
+/* Allow keying an overlay-mounted rootfs by its layers (scan.c says why
+ * that is sound); without it, or when it does not apply, the whole tree is
+ * walked and special files are collected. */
+#define HACHER_SCAN_LAYERS 1u
+
+int hacher_rootfs_scan(const char *rootfs, unsigned int flags, struct hacher_rootfs_scan *scan,
+                       hacher_error_t *err);
 void hacher_rootfs_scan_free(struct hacher_rootfs_scan *scan);
 
 /* Build the image of `rootfs` at `out` (temporary file, then rename); the

@@ -74,8 +74,9 @@ debug_run()
 {
   run --separate-stderr hacher --debug run --bundle "$B" "$1"
   IMAGE_LINE=$(grep -E '^hacher: image [0-9a-f]{64} for rootfs ' <<<"$stderr" || true)
+  KEY_LINE=$(grep -E '^hacher: rootfs .* keyed by ' <<<"$stderr" || true)
   stderr=$(grep -v -E -e '^hacher: trace: ' -e '^hacher: image [0-9a-f]{64} for rootfs ' \
-    <<<"$stderr" || true)
+    -e '^hacher: rootfs .* keyed by ' <<<"$stderr" || true)
 }
 
 # first_run ARG...: runs ARG... with --debug and requires that it built the
@@ -630,6 +631,38 @@ setup_tamper()
   assert_output "HELLO from the HOST"
   [[ $IMAGE_LINE == *" (built)" ]] || fail "not rebuilt: $IMAGE_LINE"
   [[ $IMAGE_LINE != *"$(basename "$old" .img)"* ]] || fail "same image: $IMAGE_LINE"
+}
+
+@test "cache: an overlay rootfs is keyed by its layers; changes through the mount are rebuilt" {
+  require_kvm
+  local ov=$BATS_TEST_TMPDIR/ov
+  remember_rootfs "$B"
+  mkdir -p "$ov"/{upper,work,merged}
+  mount -t overlay overlay -o "lowerdir=$R,upperdir=$ov/upper,workdir=$ov/work" "$ov/merged" \
+    || fail "cannot mount overlayfs"
+  TEST_MOUNTS+=("$ov/merged")
+  config_set "$B" '.root.path = $m' --arg m "$ov/merged"
+  R=$ov/merged
+  first_run cat /data/hello.txt
+  assert_output "hello from the host"
+  assert_equal "$KEY_LINE" "hacher: rootfs \"$R\" keyed by its overlay layers (1 entries walked)"
+  reused_run again
+  assert_output "hello from the host"
+  # a change through the mount lands in the upper layer: rebuilt and served
+  printf 'changed through the mount\n' >"$R/data/hello.txt"
+  debug_run changed
+  assert_output "changed through the mount"
+  [[ $IMAGE_LINE == *" (built)" ]] || fail "not rebuilt: $IMAGE_LINE"
+  [[ $KEY_LINE == *"keyed by its overlay layers (3 entries walked)" ]] || fail "$KEY_LINE"
+  # something mounted inside the rootfs: the whole tree is walked
+  mkdir -p "$R/mnt"
+  mount -t tmpfs tmpfs "$R/mnt"
+  TEST_MOUNTS=("$R/mnt" "${TEST_MOUNTS[@]}")
+  echo inner >"$R/mnt/inner.txt"
+  config_args "$B" cat /mnt/inner.txt
+  debug_run inner
+  assert_output inner
+  [[ $KEY_LINE == *"keyed by the whole tree"* ]] || fail "$KEY_LINE"
 }
 
 @test "cache: four concurrent runs of a new rootfs build it once" {
