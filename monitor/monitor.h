@@ -22,6 +22,7 @@ struct mon_rlimit {
 struct mon_config {
   const char *id;
   const char *image_path; /* image of the rootfs: EROFS + dm-verity tree */
+  int image_fd;           /* open on it, or -1: the path is opened */
   uint64_t image_data_size;
   uint64_t image_hash_offset;
   uint8_t image_root[32]; /* the trusted root hash */

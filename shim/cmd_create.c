@@ -189,7 +189,7 @@ int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
     struct ready_ctx r = {pipefd[1], open(fifo, O_RDWR | O_CLOEXEC)};
     int fifo_errno = errno;
     hacher_error_t cerr = NULL;
-    int keep[] = {pipefd[1], r.fifo_fd, hacher_log_fd(), con.slave};
+    int keep[] = {pipefd[1], r.fifo_fd, hacher_log_fd(), con.slave, l.image.fd};
     close_other_fds(keep, ARRAY_SIZE(keep));
     if (r.fifo_fd < 0)
       hacher_error(&cerr, fifo_errno, "open \"%s\"", fifo);

@@ -114,6 +114,7 @@ int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
     goto fail;
   log_debug("image %s for rootfs \"%s\"%s", l->image.root_hex, c->rootfs, built ? " (built)" : "");
   l->mc.image_path = l->image.path;
+  l->mc.image_fd = l->image.fd;
   l->mc.image_data_size = l->image.data_size;
   l->mc.image_hash_offset = l->image.hash_offset;
   memcpy(l->mc.image_root, l->image.root, sizeof(l->mc.image_root));
