@@ -13,8 +13,8 @@
 
 struct hacher_image {
   char *path;
-  int fd; /* read-only on the file while path is set: a gc unlinking the path
-           * between lookup and the monitor's mmap cannot take the image away */
+  int fd;               /* read-only on the file while path is set: a gc unlinking the path
+                         * between lookup and the monitor's mmap cannot take the image away */
   uint64_t data_size;   /* EROFS bytes (4 KiB multiple) */
   uint64_t hash_offset; /* verity superblock; the tree follows one block later */
   uint64_t file_size;
