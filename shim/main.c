@@ -25,6 +25,7 @@ static const struct {
     {"delete", hacher_cmd_delete, "delete a stopped container"},
     {"pause", hacher_cmd_pause, "pause a running container (its vCPU stops)"},
     {"resume", hacher_cmd_resume, "resume a paused container"},
+    {"exec", hacher_cmd_exec, "run another process in a container (not supported yet)"},
     {"features", hacher_cmd_features, "print the OCI features document"},
     {"spec", hacher_cmd_spec, "create a new specification file (config.json)"},
     {"image", hacher_cmd_image, "build, inspect, verify, list and collect trustlet images"},

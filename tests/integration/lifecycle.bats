@@ -159,6 +159,16 @@ detached()
   assert_success
   assert_equal "$(jq -r '.ociVersionMax + " " + (.mountOptions | index("ro") | tostring)' <<<"$output")" "1.1.0 0"
   [[ $(jq -r '.annotations["io.hacher.platform"]' <<<"$output") == kvm* ]] || fail "$output"
+  assert_equal "$(jq -c .hooks <<<"$output")" \
+    '["prestart","createRuntime","createContainer","startContainer","poststart","poststop"]'
+  # every capability libcap knows, in the spec's spelling
+  assert_equal "$(jq -r '.linux.capabilities | index("CAP_NET_BIND_SERVICE") != null' <<<"$output")" true
+}
+
+@test "exec fails with a clear message until trustlets hold more than one process" {
+  run hacher exec --process "$BATS_TEST_TMPDIR/p.json" --detach some-id
+  assert_failure
+  assert_output 'hacher: exec in container "some-id": not supported yet: a trustlet runs a single process (its LibOS has no fork/exec)'
 }
 
 @test "pause stops the trustlet's vCPU; resume continues it" {
