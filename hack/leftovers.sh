@@ -14,9 +14,12 @@ export LC_ALL=C # one collation for sort and comm
 # runtime's default root: test paths besides TESTDIR.
 INSTANCE_GLOBS=(/tmp/hct.* /tmp/hcri.*)
 EXTRA_PREFIXES=(/tmp/hct. /tmp/hcri. /run/hacher/)
-# Where container state lives outside the test dirs: hacher's default root,
-# the runc shim's roots, the node image cache.
-STATE_GLOBS=(/run/hacher/* /run/containerd/runc/*/* /var/lib/hacher/images/index/*)
+# Where container state lives outside the test dirs: hacher's default root
+# and the runc shim's roots.
+STATE_GLOBS=(/run/hacher/* /run/containerd/runc/*/*)
+# The node image cache: tests use private ones, but `make demo` and other
+# users of the node write it too, so new entries are only noted.
+CACHE_GLOBS=(/var/lib/hacher/images/index/*)
 # podman (cgroupfs) creates these once and keeps them by design.
 CGROUP_KEPT='/libpod_parent(/conmon)?$'
 
@@ -37,12 +40,18 @@ cgroup_dirs()
   find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | sort
 }
 
-state_entries()
+# ls_glob GLOB...: the paths that exist, sorted.
+ls_glob()
 {
   local e
-  for e in "${STATE_GLOBS[@]}" "${INSTANCE_GLOBS[@]}"; do
+  for e in "$@"; do
     [[ -e $e ]] && echo "$e"
   done | sort
+}
+
+state_entries()
+{
+  ls_glob "${STATE_GLOBS[@]}" "${INSTANCE_GLOBS[@]}"
 }
 
 snapshot()
@@ -51,6 +60,7 @@ snapshot()
   procs >"$1/procs"
   cgroup_dirs >"$1/cgroups"
   state_entries >"$1/state"
+  ls_glob "${CACHE_GLOBS[@]}" >"$1/cache"
 }
 
 # under PATH: true if PATH starts with a test prefix.
@@ -164,7 +174,10 @@ check_state()
 {
   local out
   out=$(comm -13 "$SNAP/state" <(state_entries))
-  report "no container state left (/run/hacher, containerd's runc roots, image cache, e2e instances)" "$out"
+  report "no container state left (/run/hacher, containerd's runc roots, e2e instances)" "$out"
+  local n
+  n=$(comm -13 "$SNAP/cache" <(ls_glob "${CACHE_GLOBS[@]}") | wc -l)
+  ((n == 0)) || echo "# note: $n new entries in the node image cache /var/lib/hacher/images"
 }
 
 check_fds()
