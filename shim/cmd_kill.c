@@ -45,18 +45,23 @@ int hacher_cmd_kill(struct hacher_global *g, int argc, char **argv, hacher_error
   static const struct option opts[] = {{"all", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
   struct hacher_container *c;
   int opt, sig = SIGTERM, rc = 0;
+  bool all = false;
 
-  while ((opt = getopt_long(argc, argv, "+a", opts, NULL)) != -1)
+  while ((opt = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
     if (opt != 'a')
       return hacher_error(err, 0, "kill: invalid option");
+    all = true;
+  }
   if (optind >= argc || argc - optind > 2)
     return hacher_error(err, 0, "kill: usage: hacher kill [--all] ID [SIGNAL]");
   if (argc - optind == 2 && (sig = parse_signal(argv[optind + 1])) < 0)
     return hacher_error(err, 0, "unknown signal \"%s\"", argv[optind + 1]);
   if (hacher_container_load(g->root, argv[optind], &c, err) < 0)
     return -1;
+  /* --all on a stopped container has nothing left to signal: success, as
+   * runc (containerd's shim sends it after every exit of a shared-pid container). */
   if (!alive(c))
-    rc = hacher_error(err, 0, "container not running");
+    rc = all ? 0 : hacher_error(err, 0, "container not running");
   else if (kill(c->pid, sig) < 0)
     rc = hacher_error(err, errno, "kill %d", (int)c->pid);
   hacher_container_destroy(c, false);

@@ -114,6 +114,10 @@ int main(int argc, char **argv)
     rc = commands[i].fn(&g, argc, argv, &err);
     if (rc < 0) {
       log_error("%s", err->msg);
+      /* runc also prints it when logging to a file: go-runc's callers match
+       * the output ("container not running", "does not exist"). */
+      if (hacher_log_fd() != 2)
+        fprintf(stderr, "hacher: %s\n", err->msg);
       return 1;
     }
     return rc;

@@ -19,7 +19,9 @@ state = "$CT/state"
 [plugins."io.containerd.grpc.v1.cri"]
   disable_tcp_service = true
 TOML
-  containerd --config "$CT/config.toml" >"$CT/containerd.log" 2>&1 &
+  # the runc shim, and so hacher, inherit containerd's environment: the
+  # instance's image cache is private
+  HACHER_IMAGES=$CT/images containerd --config "$CT/config.toml" >"$CT/containerd.log" 2>&1 &
   echo $! >"$CT/containerd.pid"
   for _ in $(seq 100); do
     [[ -S $CT/containerd.sock ]] && break
@@ -61,7 +63,7 @@ ctr_()
 
 crun_()
 {
-  HACHER_IMAGES=$CT/images ctr_ run --runc-binary "$HACHER" "$@"
+  ctr_ run --runc-binary "$HACHER" "$@"
 }
 
 setup()

@@ -28,8 +28,10 @@ teardown_file()
 
 pm()
 {
-  HACHER_IMAGES=$PM/images timeout 120 podman --root "$PM/root" --runroot "$PM/runroot" \
-    --tmpdir "$PM/tmp" --cgroup-manager cgroupfs --events-backend file --runtime "$HACHER" "$@"
+  # conmon does not pass podman's environment on: the image cache is a flag
+  timeout 120 podman --root "$PM/root" --runroot "$PM/runroot" --tmpdir "$PM/tmp" \
+    --cgroup-manager cgroupfs --events-backend file --runtime "$HACHER" \
+    --runtime-flag "images=$PM/images" "$@"
 }
 
 OPTS=(--network none --ulimit nofile=4096:4096 --ulimit nproc=4096:4096)

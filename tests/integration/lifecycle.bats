@@ -86,6 +86,16 @@ detached()
   assert_equal "$(status_of k1)" stopped
   run --separate-stderr hacher kill k1 9
   assert_equal "$stderr" "hacher: container not running"
+  # runc: --all on a stopped container has nothing to signal and succeeds
+  run --separate-stderr hacher kill --all k1 9
+  assert_success
+  assert_equal "$stderr" ""
+  # with --log (containerd's shim) an error goes to the file and to stderr
+  local log=$BATS_TEST_TMPDIR/log.json
+  run --separate-stderr hacher --log "$log" --log-format json kill k1 9
+  assert_failure
+  assert_equal "$stderr" "hacher: container not running"
+  assert_equal "$(jq -r '.level + " " + .msg' "$log")" "error container not running"
   hacher delete k1
   detached run -d --bundle "$B" --pid-file "$BATS_TEST_TMPDIR/pid" k2
   kill -9 "$(cat "$BATS_TEST_TMPDIR/pid")"
