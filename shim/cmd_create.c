@@ -72,13 +72,23 @@ static void close_other_fds(int *keep, size_t n)
 }
 
 /* The terminal becomes the monitor's controlling terminal, so ^C, hang-up
- * and job-control signals reach the function through the monitor. */
+ * and job-control signals reach the function through the monitor. It also
+ * replaces stdio, as for runc's container process: the caller's stdio may be
+ * a pipe it reads to the end (containerd's shim does), which the monitor
+ * must not hold. */
 static void attach_terminal(struct hacher_launch *l, int slave)
 {
   setsid();
   ioctl(slave, TIOCSCTTY, 0);
+  for (int fd = 0; fd < 3; fd++)
+    if (slave != fd)
+      dup2(slave, fd);
+  if (slave > 2)
+    close(slave);
   l->mc.terminal = true;
-  l->mc.stdio[0] = l->mc.stdio[1] = l->mc.stdio[2] = slave;
+  l->mc.stdio[0] = 0;
+  l->mc.stdio[1] = 1;
+  l->mc.stdio[2] = 2;
 }
 
 static void monitor_main(struct hacher_launch *l, struct ready_ctx *r)

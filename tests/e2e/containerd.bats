@@ -30,7 +30,7 @@ TOML
   # an OCI image archive of a busybox rootfs, made with podman (no registry)
   cp "$BUSYBOX" "$CT/rootfs/bin/busybox"
   local a
-  for a in echo sleep false uname; do
+  for a in echo sleep false uname sh tty; do
     ln -s busybox "$CT/rootfs/bin/$a"
   done
   local pm=(podman --root "$CT/podman/root" --runroot "$CT/podman/runroot" --tmpdir "$CT/podman/tmp"
@@ -118,4 +118,13 @@ setup()
   sleep 0.3
   ctr_ task delete pr1 >/dev/null
   ctr_ container rm pr1
+}
+
+@test "ctr run --tty: the function's stdio is the pty ctr relays" {
+  # ctr --tty needs a terminal on its stdin: pty-run gives it one
+  run "$BATS_TEST_DIRNAME/../integration/pty-run.py" timeout 120 ctr --address "$CT/containerd.sock" \
+    -n hacher-test run --runc-binary "$HACHER" --rm --tty localhost/hacher-bb:latest t1 sh -c tty
+  assert_success
+  assert_output --partial "/dev/pts/0"
+  refute_output --partial "not a tty"
 }
