@@ -109,55 +109,134 @@ static int wait_ready(int fd, pid_t pid, hacher_error_t *err)
   return hacher_error(err, 0, "trustlet monitor ended before the container was created");
 }
 
+/* The monitor reports a start-up failure to `create` and ends. */
+static void __attribute__((noreturn)) child_fail(int status_fd, const char *msg)
+{
+  cleanup_free char *text = xasprintf("E%s", msg);
+  (void)!write(status_fd, text, strlen(text));
+  _exit(1);
+}
+
+/* In the new monitor process: join the cgroup before anything is allocated
+ * for the guest (its memory is charged there), keep only what the monitor
+ * needs, and run the trustlet. */
+static void __attribute__((noreturn))
+monitor_child(struct hacher_container *c, struct hacher_launch *l, const char *fifo, int status_fd)
+{
+  hacher_error_t e = NULL;
+  struct ready_ctx r = {status_fd, -1};
+  int keep[3];
+
+  if (c->cgroup != NULL && hacher_cgroup_join(c->cgroup, getpid(), &e) < 0)
+    child_fail(status_fd, e->msg);
+  r.fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
+  keep[0] = status_fd;
+  keep[1] = r.fifo_fd;
+  keep[2] = hacher_log_fd();
+  close_other_fds(keep, ARRAY_SIZE(keep));
+  if (r.fifo_fd < 0) {
+    cleanup_free char *msg = xasprintf("open \"%s\": %s", fifo, strerror(errno));
+    child_fail(status_fd, msg);
+  }
+  monitor_main(l, &r);
+  _exit(1);
+}
+
+/* Fork the monitor and wait until its trustlet is ready (or has failed). */
+static int start_monitor(struct hacher_container *c, struct hacher_launch *l, pid_t *pid,
+                         hacher_error_t *err)
+{
+  cleanup_free char *fifo = hacher_container_fifo(c);
+  int pipefd[2], rc;
+
+  if (mkfifo(fifo, 0600) < 0 || pipe2(pipefd, O_CLOEXEC) < 0)
+    return hacher_error(err, errno, "create \"%s\"", fifo);
+  *pid = fork();
+  if (*pid < 0) {
+    close(pipefd[0]);
+    close(pipefd[1]);
+    return hacher_error(err, errno, "fork the trustlet monitor");
+  }
+  if (*pid == 0) {
+    close(pipefd[0]);
+    monitor_child(c, l, fifo, pipefd[1]);
+  }
+  close(pipefd[1]);
+  rc = wait_ready(pipefd[0], *pid, err);
+  close(pipefd[0]);
+  if (rc < 0)
+    *pid = -1; /* reaped by wait_ready */
+  return rc;
+}
+
+/* The container's cgroup with its limits, recorded in the state before the
+ * monitor joins it, so that delete finds it whatever happens next. */
+static int setup_cgroup(struct hacher_global *g, struct hacher_container *c, hacher_error_t *err)
+{
+  cleanup_free char *path = NULL;
+  struct hacher_cgroup *cg;
+
+  if (hacher_cgroup_path(c->config->cgroups_path, c->id, g->systemd_cgroup, &path, err) < 0 ||
+      hacher_cgroup_open(NULL, path, &cg, err) < 0)
+    return -1;
+  if (hacher_cgroup_create(cg, &c->config->resources, err) < 0) {
+    hacher_cgroup_free(cg);
+    return -1;
+  }
+  c->cgroup = cg;
+  if (hacher_container_save(c, "creating", err) < 0) {
+    hacher_cgroup_rollback(cg);
+    hacher_cgroup_free(cg);
+    c->cgroup = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+/* After a failed create: no monitor, no cgroup left. */
+static void undo_create(struct hacher_container *c, pid_t pid)
+{
+  if (pid > 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+  }
+  if (c->cgroup != NULL) {
+    hacher_cgroup_rollback(c->cgroup);
+    hacher_cgroup_free(c->cgroup);
+    c->cgroup = NULL;
+  }
+}
+
 int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
                             const char *pid_file, hacher_error_t *err)
 {
   struct hacher_launch l;
-  cleanup_free char *fifo = hacher_container_fifo(c);
-  int pipefd[2];
-  pid_t pid;
+  pid_t pid = -1;
+  int rc;
 
   c->pid = getpid(); /* until the monitor exists, so a crashed create reads "stopped" */
   c->pid_start = hacher_pid_start(c->pid);
-  if (hacher_container_save(c, "creating", err) < 0 || hacher_launch_prepare(g, c, &l, err) < 0)
+  if (hacher_container_save(c, "creating", err) < 0 || setup_cgroup(g, c, err) < 0)
     return -1;
-  if (mkfifo(fifo, 0600) < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
-    hacher_launch_release(&l);
-    return hacher_error(err, errno, "create \"%s\"", fifo);
+  if (hacher_launch_prepare(g, c, &l, err) < 0) {
+    undo_create(c, -1);
+    return -1;
   }
-  pid = fork();
-  if (pid < 0) {
-    hacher_launch_release(&l);
-    return hacher_error(err, errno, "fork the trustlet monitor");
-  }
-  if (pid == 0) {
-    struct ready_ctx r = {pipefd[1], open(fifo, O_RDWR | O_CLOEXEC)};
-    int keep[] = {pipefd[1], r.fifo_fd, hacher_log_fd()};
-    close_other_fds(keep, ARRAY_SIZE(keep));
-    if (r.fifo_fd < 0) {
-      cleanup_free char *msg = xasprintf("Eopen \"%s\": %s", fifo, strerror(errno));
-      (void)!write(pipefd[1], msg, strlen(msg));
-      _exit(1);
-    }
-    monitor_main(&l, &r);
-  }
-  close(pipefd[1]);
+  rc = start_monitor(c, &l, &pid, err);
   hacher_launch_release(&l);
-  if (wait_ready(pipefd[0], pid, err) < 0) {
-    close(pipefd[0]);
-    return -1;
+  if (rc == 0) {
+    c->pid = pid;
+    c->pid_start = hacher_pid_start(pid);
   }
-  close(pipefd[0]);
-  c->pid = pid;
-  c->pid_start = hacher_pid_start(pid);
-  if (pid_file != NULL) {
+  if (rc == 0 && pid_file != NULL) {
     cleanup_free char *text = xasprintf("%d", (int)pid);
-    if (write_file_atomic(pid_file, text, strlen(text), 0644, err) < 0) {
-      kill(pid, SIGKILL);
-      return -1;
-    }
+    rc = write_file_atomic(pid_file, text, strlen(text), 0644, err);
   }
-  return hacher_container_save(c, "created", err);
+  if (rc == 0)
+    rc = hacher_container_save(c, "created", err);
+  if (rc < 0)
+    undo_create(c, pid);
+  return rc;
 }
 
 int hacher_cmd_create(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)

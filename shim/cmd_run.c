@@ -47,6 +47,23 @@ static int wait_monitor(pid_t pid)
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* The monitor is gone, and so goes its cgroup (a failure is only logged:
+ * the container's exit status is what run reports). */
+static void remove_cgroup(struct hacher_container *c)
+{
+  hacher_error_t e = NULL;
+
+  if (c->cgroup == NULL)
+    return;
+  if (hacher_cgroup_remove(c->cgroup, &e) < 0) {
+    log_warn("%s", e->msg);
+    hacher_error_release(&e);
+    return; /* kept in the state, so delete tries again */
+  }
+  hacher_cgroup_free(c->cgroup);
+  c->cgroup = NULL;
+}
+
 /* run = create + start + wait, with this process outside the monitor's
  * sandbox so it can clean up afterwards. */
 static int run_trustlet(struct hacher_global *g, struct hacher_container *c, const char *pid_file,
@@ -63,6 +80,7 @@ static int run_trustlet(struct hacher_global *g, struct hacher_container *c, con
   *status = wait_monitor(c->pid);
   return 0;
 }
+
 int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
 {
   static const struct option opts[] = {
@@ -94,12 +112,17 @@ int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_
     return -1;
   if (detach) { /* create + start; the monitor outlives this command */
     rc = hacher_create_container(g, c, pid_file, err);
-    if (rc == 0)
-      rc = hacher_start_container(c, err);
+    if (rc == 0 && hacher_start_container(c, err) < 0) {
+      kill(c->pid, SIGKILL);
+      wait_monitor(c->pid);
+      remove_cgroup(c);
+      rc = -1;
+    }
     hacher_container_destroy(c, rc < 0);
     return rc;
   }
   rc = run_trustlet(g, c, pid_file, &status, err);
+  remove_cgroup(c); /* the monitor has ended: even --keep has no use for it */
   if (rc == 0 && keep) {
     c->pid = 0;
     rc = hacher_container_save(c, "stopped", err);
