@@ -88,3 +88,21 @@ setup()
   assert_output --regexp '^p1 Up'
   pm rm -f p1
 }
+
+@test "podman --memory, --pids-limit and podman update reach the container's cgroup" {
+  pm run -d --name u1 --memory 256m --pids-limit 50 "${OPTS[@]}" localhost/hacher-bb /bin/sleep 60 >/dev/null
+  local id pid mem=memory/ pids=pids/ limit=memory.limit_in_bytes
+  id=$(pm inspect --format '{{.Id}}' u1)
+  pid=$(pm inspect --format '{{.State.Pid}}' u1)
+  if [[ -e /sys/fs/cgroup/cgroup.controllers ]]; then
+    mem="" pids="" limit=memory.max
+  fi
+  local mdir=/sys/fs/cgroup/${mem}libpod_parent/libpod-$id
+  assert_equal "$(cat "$mdir/cgroup.procs")" "$pid"
+  assert_equal "$(cat "$mdir/$limit")" 268435456
+  assert_equal "$(cat "/sys/fs/cgroup/${pids}libpod_parent/libpod-$id/pids.max")" 50
+  pm update --memory 300m u1
+  assert_equal "$(cat "$mdir/$limit")" 314572800
+  pm rm -f u1
+  [[ ! -e $mdir ]] || fail "cgroup $mdir left behind"
+}

@@ -133,6 +133,39 @@ with_limits()
   assert_no_state_left
 }
 
+@test "update changes the limits: runc's flags, --resources FILE and --resources -" {
+  with_limits "$PARENT/u1"
+  detached run -d --bundle "$B" u1
+  hacher update --memory 128m --pids-limit 10 --cpu-quota 20000 u1
+  assert_equal "$(memory_limit "$PARENT/u1")" 134217728
+  assert_equal "$(pids_max "$PARENT/u1")" 10
+  assert_equal "$(cpu_quota "$PARENT/u1")" 20000
+  echo '{"memory": {"limit": 201326592}, "pids": {"limit": 12}}' >"$BATS_TEST_TMPDIR/res.json"
+  hacher update --resources "$BATS_TEST_TMPDIR/res.json" u1
+  assert_equal "$(memory_limit "$PARENT/u1")" 201326592
+  assert_equal "$(pids_max "$PARENT/u1")" 12
+  # containerd's form: the document on stdin (other flags are ignored, as with runc)
+  echo '{"cpu": {"quota": 30000}, "pids": {"limit": 14}}' \
+    | timeout 60 "$HACHER" --root "$BATS_TEST_TMPDIR/state" update --pids-limit 99 --resources - u1
+  assert_equal "$(cpu_quota "$PARENT/u1")" 30000
+  assert_equal "$(pids_max "$PARENT/u1")" 14
+  run --separate-stderr hacher update --memory lots u1
+  assert_failure
+  assert_equal "$stderr" 'hacher: invalid value for memory: "lots"'
+  run --separate-stderr hacher update --cpuset-cpus 99 u1
+  assert_failure
+  assert_equal "$stderr" "hacher: cgroup: write \"99\" to \"$(cg_dir cpuset "$PARENT/u1")/cpuset.cpus\": Numerical result out of range"
+  run --separate-stderr hacher update --memory 1g nosuch
+  assert_equal "$stderr" "hacher: container does not exist"
+  hacher kill u1 KILL
+  wait_stopped u1
+  run --separate-stderr hacher update --memory 1g u1
+  assert_failure
+  assert_equal "$stderr" "hacher: container not running"
+  hacher delete u1
+  assert_no_cgroup "$PARENT/u1"
+}
+
 @test "pause freezes the cgroup and stops the vCPU; resume thaws it" {
   config_set "$B" '.linux.cgroupsPath = $p' --arg p "$PARENT/p1"
   detached run -d --bundle "$B" --pid-file "$BATS_TEST_TMPDIR/pid" p1
@@ -233,4 +266,10 @@ with_limits()
   run --separate-stderr hacher --systemd-cgroup create --bundle "$B" s2
   assert_equal "$stderr" 'hacher: expected cgroupsPath to be of format "slice:prefix:name" for systemd cgroups, got "/not/systemd" instead'
   assert_no_state_left
+}
+
+@test "features says cgroup v1 and v2 are supported, systemd is not" {
+  run hacher features
+  assert_success
+  assert_equal "$(jq -c .linux.cgroup <<<"$output")" '{"v1":true,"v2":true,"systemd":false,"systemdUser":false}'
 }
