@@ -169,6 +169,26 @@ static int start_monitor(struct hacher_container *c, struct hacher_launch *l, pi
   return rc;
 }
 
+static bool wants_limits(const struct oci_resources *r)
+{
+  return (r->has_memory_limit && r->memory_limit != 0) ||
+         (r->has_memory_reservation && r->memory_reservation != 0) ||
+         (r->has_memory_swap && r->memory_swap != 0) || (r->has_cpu_shares && r->cpu_shares) ||
+         (r->has_cpu_quota && r->cpu_quota != 0) || (r->has_cpu_period && r->cpu_period) ||
+         (r->cpuset_cpus && *r->cpuset_cpus) || (r->cpuset_mems && *r->cpuset_mems) ||
+         (r->has_pids_limit && r->pids_limit != 0);
+}
+
+/* As runc without root: a cgroup that cannot be made for lack of permission
+ * is fine when none was asked for and no limit needs one. */
+static bool can_do_without(const struct oci_config *cfg, const hacher_error_t e)
+{
+  bool denied = e->status == EACCES || e->status == EPERM || e->status == EROFS;
+  bool asked = cfg->cgroups_path != NULL && *cfg->cgroups_path != '\0';
+
+  return denied && geteuid() != 0 && !asked && !wants_limits(&cfg->resources);
+}
+
 /* The container's cgroup with its limits, recorded in the state before the
  * monitor joins it, so that delete finds it whatever happens next. */
 static int setup_cgroup(struct hacher_global *g, struct hacher_container *c, hacher_error_t *err)
@@ -181,7 +201,11 @@ static int setup_cgroup(struct hacher_global *g, struct hacher_container *c, hac
     return -1;
   if (hacher_cgroup_create(cg, &c->config->resources, err) < 0) {
     hacher_cgroup_free(cg);
-    return -1;
+    if (!can_do_without(c->config, *err))
+      return -1;
+    log_debug("%s: the container runs without a cgroup", (*err)->msg);
+    hacher_error_release(err);
+    return 0;
   }
   c->cgroup = cg;
   if (hacher_container_save(c, "creating", err) < 0) {
