@@ -38,6 +38,13 @@ static bool alive(const struct hacher_container *c)
   return c->pid > 0 && strcmp(st, "stopped") != 0 && strcmp(st, "creating") != 0;
 }
 
+/* A frozen monitor dies of SIGKILL only once thawed (runc thaws as well). */
+static void thaw_after_kill(const struct hacher_container *c)
+{
+  if (c->cgroup != NULL)
+    hacher_cgroup_freeze(c->cgroup, false, NULL);
+}
+
 int hacher_cmd_kill(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
 {
   static const struct option opts[] = {{"all", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
@@ -57,6 +64,8 @@ int hacher_cmd_kill(struct hacher_global *g, int argc, char **argv, hacher_error
     rc = hacher_error(err, 0, "container not running");
   else if (kill(c->pid, sig) < 0)
     rc = hacher_error(err, errno, "kill %d", (int)c->pid);
+  else if (sig == SIGKILL)
+    thaw_after_kill(c);
   hacher_container_destroy(c, false);
   return rc;
 }
@@ -70,6 +79,7 @@ static int kill_and_wait(struct hacher_container *c, hacher_error_t *err)
     return 0;
   if (kill(c->pid, SIGKILL) < 0 && errno != ESRCH)
     return hacher_error(err, errno, "kill %d", (int)c->pid);
+  thaw_after_kill(c);
   for (int i = 0; i < 5000; i++) {
     if (hacher_pid_start(c->pid) != c->pid_start)
       return 0;

@@ -191,6 +191,24 @@ with_limits()
   assert_no_cgroup "$PARENT/p1"
 }
 
+@test "a paused container dies of kill KILL and of delete --force (the freezer is thawed)" {
+  config_set "$B" '.linux.cgroupsPath = $p' --arg p "$PARENT/z1"
+  detached run -d --bundle "$B" z1
+  hacher pause z1
+  hacher kill z1 KILL
+  wait_stopped z1
+  assert_equal "$(status_of z1)" stopped
+  hacher delete z1
+  assert_no_cgroup "$PARENT/z1"
+  config_set "$B" '.linux.cgroupsPath = $p' --arg p "$PARENT/z2"
+  detached run -d --bundle "$B" z2
+  hacher pause z2
+  run timeout 5 "$HACHER" --root "$BATS_TEST_TMPDIR/state" delete --force z2
+  assert_success
+  assert_no_cgroup "$PARENT/z2"
+  assert_no_state_left
+}
+
 @test "delete removes the cgroup after kill -9 of the monitor, and with --force" {
   config_set "$B" '.linux.cgroupsPath = $p' --arg p "$PARENT/k1"
   detached run -d --bundle "$B" --pid-file "$BATS_TEST_TMPDIR/pid" k1
