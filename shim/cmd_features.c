@@ -33,7 +33,7 @@ int hacher_cmd_features(struct hacher_global *g, int argc, char **argv, hacher_e
          "    \"capabilities\": [");
   print_caps();
   printf("],\n"
-         "    \"cgroup\": {\"v1\": false, \"v2\": false, \"systemd\": false, \"systemdUser\": "
+         "    \"cgroup\": {\"v1\": true, \"v2\": true, \"systemd\": false, \"systemdUser\": "
          "false},\n"
          "    \"seccomp\": {\"enabled\": false},\n"
          "    \"apparmor\": {\"enabled\": false},\n"

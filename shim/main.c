@@ -26,6 +26,7 @@ static const struct {
     {"pause", hacher_cmd_pause, "pause a running container (its vCPU stops)"},
     {"resume", hacher_cmd_resume, "resume a paused container"},
     {"exec", hacher_cmd_exec, "run another process in a container (not supported yet)"},
+    {"update", hacher_cmd_update, "change a container's cgroup limits"},
     {"features", hacher_cmd_features, "print the OCI features document"},
     {"spec", hacher_cmd_spec, "create a new specification file (config.json)"},
     {"image", hacher_cmd_image, "build, inspect, verify, list and collect trustlet images"},
@@ -41,7 +42,7 @@ static void usage(FILE *f)
           "  --log-format FORMAT  text (default) or json\n"
           "  --debug              verbose logging\n"
           "  --images DIR         image cache (default $HACHER_IMAGES or /var/lib/hacher/images)\n"
-          "  --systemd-cgroup     accepted for compatibility\n"
+          "  --systemd-cgroup     cgroupsPath is slice:prefix:name (made through cgroupfs)\n"
           "  -v, --version        print the version\n\ncommands:\n");
   for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
     fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
