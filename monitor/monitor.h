@@ -41,7 +41,8 @@ struct mon_config {
   size_t nrlimits;
   bool readonly_root;
   bool trace;
-  int stdio[3]; /* host fds for the container's 0, 1, 2 */
+  struct tl_limits limits; /* shown to the function as they are */
+  int stdio[3];            /* host fds for the container's 0, 1, 2 */
   /* Called when the program is loaded and about to run (the container is
    * "created"); it returns when the container is started. Non-zero ends the
    * trustlet. NULL: start at once. */
