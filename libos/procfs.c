@@ -376,9 +376,11 @@ static void gen_cpuinfo(struct sbuf *b, uint32_t arg)
   if (r[0] >= 0x80000004)
     for (uint32_t i = 0; i < 3; i++)
       cpuid(0x80000002 + i, 0, &brand[i * 4]);
-  const char *name = (const char *)brand;
+  char *name = (char *)brand; /* without the padding some CPUs put around it */
   while (*name == ' ')
     name++;
+  for (size_t n = strlen(name); n > 0 && name[n - 1] == ' '; n--)
+    name[n - 1] = '\0';
   sb_printf(b, "processor\t: 0\nvendor_id\t: ");
   sb_put(b, (const char *)&v[1], 4);
   sb_put(b, (const char *)&v[3], 4);
