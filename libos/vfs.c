@@ -568,7 +568,7 @@ int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_f
   if (rc < 0)
     return rc;
   if (r.magic != NULL) { /* reopening stdio through /proc/1/fd */
-    *out = file_stdio(r.magic->host_fd, (uint32_t)flags);
+    *out = file_stdio(r.magic->host_fd, (uint32_t)flags & (O_ACCMODE | O_APPEND | O_NONBLOCK));
     return 0;
   }
   if (!r.exists) {

@@ -154,6 +154,7 @@ static int add_special(const char *path, size_t slash, const char *type, bool ro
 static int add_mount_entry(const struct tl_mount_entry *e, const char *path, const uint8_t *data)
 {
   static const uint32_t kind_mode[] = {0, S_IFREG, S_IFDIR, S_IFLNK, S_IFDIR};
+  static struct vres r;
   size_t len = e->path_len, slash = len;
   bool ro = (e->flags & TL_MOUNT_RO) != 0;
   struct vnode parent;
@@ -187,11 +188,12 @@ static int add_mount_entry(const struct tl_mount_entry *e, const char *path, con
   n->opaque = S_ISDIR(n->mode);
   n->mount = (e->flags & TL_MOUNT_ROOT) != 0;
   n->mount_ro = ro;
-  if ((rc = mnode_link(parent.up, path + slash, n)) < 0)
+  if ((rc = mnode_link(parent.up, path + slash, n)) < 0 || !n->mount)
     return rc;
   /* copies live in memory: tmpfs is what they are inside */
-  if (n->mount)
-    record_mount(path, "tmpfs", e->kind == TL_MOUNT_TMPFS ? "tmpfs" : "none", NULL, ro);
+  if ((rc = vfs_resolve(AT_FDCWD, path, 0, &r)) < 0)
+    return rc;
+  record_mount(r.path, "tmpfs", e->kind == TL_MOUNT_TMPFS ? "tmpfs" : "none", NULL, ro);
   return 0;
 }
 
