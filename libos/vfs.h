@@ -70,8 +70,8 @@ struct los_file {
   struct vnode vn;
   struct erofs_inode ino; /* lower inode, when vn.up is NULL */
   uint64_t pos;
-  char *path; /* canonical path; NULL for stdio (another description can set
-                 e.g. /dev/pts/0); see los_fd_describe */
+  char *path; /* canonical path; NULL for stdio unless it is a terminal
+                 (e.g. /dev/pts/0); see los_fd_describe */
   char *data; /* synthetic file: its content, generated at open */
   uint64_t size;
 };

@@ -155,7 +155,7 @@ static int add_mount_entry(const struct tl_mount_entry *e, const char *path, con
 {
   static const uint32_t kind_mode[] = {0, S_IFREG, S_IFDIR, S_IFLNK, S_IFDIR};
   static struct vres r;
-  size_t len = e->path_len, slash = len;
+  size_t len = strlen(path), slash = len;
   bool ro = (e->flags & TL_MOUNT_RO) != 0;
   struct vnode parent;
   struct mnode *n;
@@ -251,6 +251,8 @@ static void walk_blob(const struct tl_boot *b, bool rules_pass)
       los_abort("mounts: entry %u is malformed", i);
     memcpy(path, e + 1, e->path_len);
     path[e->path_len] = '\0';
+    for (size_t n = e->path_len; n > 1 && path[n - 1] == '/'; n--)
+      path[n - 1] = '\0'; /* "/sys/fs/cgroup/" is "/sys/fs/cgroup" */
     bool rule = e->kind == TL_MOUNT_MASKED || e->kind == TL_MOUNT_READONLY;
     if (rule && rules_pass)
       rc = path[0] == '/' ? add_rule(path, e->kind == TL_MOUNT_MASKED) : -EINVAL;

@@ -222,9 +222,11 @@ static int collect_paths(struct hacher_mounts *m, char **paths, size_t n, uint32
 
   for (size_t i = 0; i < n; i++) {
     struct walk w = {m, paths[i], paths[i], 0};
-    if (paths[i][0] != '/' || strlen(paths[i]) >= 4096)
+    if (paths[i][0] != '/')
       return hacher_error(err, 0, "config.json: .linux.%s[%zu]: \"%s\" is not an absolute path",
                           what, i, paths[i]);
+    if (strlen(paths[i]) >= 4096)
+      return hacher_error(err, 0, "config.json: .linux.%s[%zu]: longer than 4095 bytes", what, i);
     if (add(&w, paths[i], kind, 0, NULL, NULL, 0, err) < 0)
       return -1;
   }

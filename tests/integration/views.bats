@@ -358,6 +358,14 @@ limits()
   assert_equal "$stderr" "sh: can't create /proc/sys/kernel/hostname: Read-only file system"
 }
 
+@test "masked and read-only paths must be absolute" {
+  config_set "$B" '.linux.readonlyPaths += ["data"]'
+  in_trustlet true
+  assert_failure
+  assert_equal "$stderr" "hacher: config.json: .linux.readonlyPaths[5]: \"data\" is not an absolute path"
+  assert_no_state_left
+}
+
 @test "/sys: the CPU, transparent hugepages and the cgroup view; devpts and mqueue are empty" {
   in_trustlet cat /sys/devices/system/cpu/online /sys/devices/system/cpu/possible \
     /sys/kernel/mm/transparent_hugepage/enabled
@@ -379,7 +387,8 @@ limits()
 }
 
 @test "mounts decide where the views are: /proc by default, cgroup mounts anywhere" {
-  config_set "$B" '.mounts = [{destination: "/cg", type: "cgroup", source: "cgroup"}]'
+  # (a trailing slash names the same mount point)
+  config_set "$B" '.mounts = [{destination: "/cg/", type: "cgroup", source: "cgroup"}]'
   view v2
   in_trustlet readlink /proc/self/exe
   assert_success
