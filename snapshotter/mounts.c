@@ -13,8 +13,11 @@
 #include "../common/tl_abi.h"
 #include "../common/util.h"
 
-static const char *const provided_types[] = {"proc",   "sysfs",   "devpts",   "mqueue",
-                                             "cgroup", "cgroup2", "devtmpfs", "securityfs"};
+/* File systems the LibOS provides at their destination (TL_MOUNT_SPECIAL). */
+static const char *const special_types[] = {"proc",    "sysfs",  "cgroup",
+                                            "cgroup2", "devpts", "mqueue"};
+/* Kernel file systems with nothing to show inside a trustlet. */
+static const char *const skipped_types[] = {"devtmpfs", "securityfs"};
 
 struct walk {
   struct hacher_mounts *m;
@@ -42,7 +45,8 @@ static int add(struct walk *w, const char *path, uint32_t kind, uint32_t flags,
   size_t plen = strlen(path), off;
   struct tl_mount_entry *e;
 
-  bool counted = !(flags & TL_MOUNT_ROOT); /* mount points themselves are free */
+  /* mount points and paths themselves are free */
+  bool counted = !(flags & TL_MOUNT_ROOT) && kind <= TL_MOUNT_SYMLINK;
 
   if ((counted && m->copied >= HACHER_MOUNTS_MAX_ENTRIES) ||
       m->bytes + len > HACHER_MOUNTS_MAX_BYTES)
@@ -172,12 +176,12 @@ static bool has_option(const struct oci_mount *mnt, const char *opt)
   return false;
 }
 
-static bool provided(const struct oci_mount *mnt)
+static bool type_in(const struct oci_mount *mnt, const char *const *types, size_t n)
 {
-  for (size_t i = 0; i < ARRAY_SIZE(provided_types); i++)
-    if (mnt->type && strcmp(mnt->type, provided_types[i]) == 0)
+  for (size_t i = 0; i < n; i++)
+    if (mnt->type && strcmp(mnt->type, types[i]) == 0)
       return true;
-  return strcmp(mnt->destination, "/dev") == 0; /* the LibOS's own /dev */
+  return false;
 }
 
 static int collect_one(struct hacher_mounts *m, const struct oci_mount *mnt, const char *bundle,
@@ -192,8 +196,12 @@ static int collect_one(struct hacher_mounts *m, const struct oci_mount *mnt, con
   if (mnt->destination[0] != '/')
     return hacher_error(err, 0, "mount on \"%s\": destination must be absolute", mnt->destination);
   if (!bind) {
-    if (provided(mnt))
-      return 0;
+    if (strcmp(mnt->destination, "/dev") == 0 ||
+        type_in(mnt, skipped_types, ARRAY_SIZE(skipped_types)))
+      return 0; /* the LibOS's own /dev; nothing to show */
+    if (type_in(mnt, special_types, ARRAY_SIZE(special_types)))
+      return add(&w, mnt->destination, TL_MOUNT_SPECIAL, TL_MOUNT_ROOT, NULL, mnt->type,
+                 strlen(mnt->type), err);
     if (mnt->type && strcmp(mnt->type, "tmpfs") == 0)
       return add(&w, mnt->destination, TL_MOUNT_TMPFS, TL_MOUNT_ROOT, NULL, NULL, 0, err);
     log_warn("mount \"%s\" of type \"%s\": not supported in a trustlet, skipped", mnt->destination,
@@ -204,6 +212,25 @@ static int collect_one(struct hacher_mounts *m, const struct oci_mount *mnt, con
     return hacher_error(err, 0, "mount on \"%s\": bind mount without a source", mnt->destination);
   src = mnt->source[0] == '/' ? xstrdup(mnt->source) : xasprintf("%s/%s", bundle, mnt->source);
   return copy_at(&w, AT_FDCWD, src, src, mnt->destination, TL_MOUNT_ROOT, true, err);
+}
+
+/* maskedPaths and readonlyPaths: the LibOS applies them after every mount. */
+static int collect_paths(struct hacher_mounts *m, char **paths, size_t n, uint32_t kind,
+                         hacher_error_t *err)
+{
+  const char *what = kind == TL_MOUNT_MASKED ? "maskedPaths" : "readonlyPaths";
+
+  for (size_t i = 0; i < n; i++) {
+    struct walk w = {m, paths[i], paths[i], 0};
+    if (paths[i][0] != '/')
+      return hacher_error(err, 0, "config.json: .linux.%s[%zu]: \"%s\" is not an absolute path",
+                          what, i, paths[i]);
+    if (strlen(paths[i]) >= 4096)
+      return hacher_error(err, 0, "config.json: .linux.%s[%zu]: longer than 4095 bytes", what, i);
+    if (add(&w, paths[i], kind, 0, NULL, NULL, 0, err) < 0)
+      return -1;
+  }
+  return 0;
 }
 
 int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle, struct hacher_mounts *m,
@@ -218,6 +245,12 @@ int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle, stru
       hacher_mounts_free(m);
       return -1;
     }
+  }
+  if (collect_paths(m, cfg->masked_paths, cfg->masked_paths_count, TL_MOUNT_MASKED, err) < 0 ||
+      collect_paths(m, cfg->readonly_paths, cfg->readonly_paths_count, TL_MOUNT_READONLY, err) <
+          0) {
+    hacher_mounts_free(m);
+    return -1;
   }
   if (m->count == 0) {
     hacher_mounts_free(m);
