@@ -227,17 +227,23 @@ struct tl_boot {
  * read-only paths come after every mount, as runc applies them last. */
 #define TL_MOUNTS_MAGIC 0x544e4d48u /* "HMNT" */
 enum tl_mount_kind {
-  TL_MOUNT_FILE = 1,    /* regular file with data */
-  TL_MOUNT_DIR = 2,     /* directory */
-  TL_MOUNT_SYMLINK = 3, /* data is the target */
-  TL_MOUNT_TMPFS = 4,   /* empty writable directory */
-  TL_MOUNT_SPECIAL = 5, /* a file system the LibOS provides; data is its type:
-                           proc, sysfs, cgroup, cgroup2, devpts, mqueue */
-  TL_MOUNT_MASKED = 6,  /* linux.maskedPaths entry: no data */
-  TL_MOUNT_READONLY = 7 /* linux.readonlyPaths entry: no data */
+  TL_MOUNT_FILE = 1,     /* regular file with data */
+  TL_MOUNT_DIR = 2,      /* directory */
+  TL_MOUNT_SYMLINK = 3,  /* data is the target */
+  TL_MOUNT_TMPFS = 4,    /* empty writable directory */
+  TL_MOUNT_SPECIAL = 5,  /* a file system the LibOS provides; data is its type:
+                            proc, sysfs, cgroup, cgroup2, devpts, mqueue */
+  TL_MOUNT_MASKED = 6,   /* linux.maskedPaths entry: no data */
+  TL_MOUNT_READONLY = 7, /* linux.readonlyPaths entry: no data */
+  TL_MOUNT_WHITEOUT = 8  /* TL_MOUNT_LAYER only: the image's entry is deleted */
 };
 #define TL_MOUNT_ROOT (1u << 0) /* the entry is a mount point: hides the image below */
 #define TL_MOUNT_RO (1u << 1)   /* read-only inside the trustlet */
+/* Part of the rootfs itself (the upper layer of an overlay rootfs, whose
+ * lower layers are the image), merged like an overlay upper: no mount point,
+ * directories merge with the image's unless TL_MOUNT_OPAQUE. */
+#define TL_MOUNT_LAYER (1u << 2)
+#define TL_MOUNT_OPAQUE (1u << 3)
 
 struct tl_mounts {
   uint32_t magic;

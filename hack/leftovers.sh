@@ -20,8 +20,10 @@ STATE_GLOBS=(/run/hacher/* /run/containerd/runc/*/*)
 # The node image cache: tests use private ones, but `make demo` and other
 # users of the node write it too, so new entries are only noted.
 CACHE_GLOBS=(/var/lib/hacher/images/index/*)
-# podman (cgroupfs) creates these once and keeps them by design.
-CGROUP_KEPT='/libpod_parent(/conmon)?$'
+# Parents kept by design once made, as runc keeps them: podman's
+# (cgroupfs), hacher's default parent and containerd's per-namespace one
+# (the ctr tests use namespace hacher-test).
+CGROUP_KEPT='/(libpod_parent(/conmon)?|hacher|hacher-test)$'
 
 # "PID STARTTIME" of every process; field 22 of stat, after the comm field.
 procs()

@@ -155,6 +155,59 @@ static int add_special(const char *path, size_t slash, const char *type, bool ro
   return 0;
 }
 
+static void set_attrs(struct mnode *n, const struct tl_mount_entry *e)
+{
+  n->mode = (n->mode & S_IFMT) | (e->mode & 07777);
+  n->uid = e->uid;
+  n->gid = e->gid;
+  n->mtime = n->ctime = (struct los_ts){e->mtime_sec, e->mtime_nsec};
+}
+
+/* An entry of the rootfs's upper layer (its lower layers are the image),
+ * applied as overlayfs merges an upper layer. Entries come parents first. */
+static int add_layer_entry(const struct tl_mount_entry *e, const char *path, size_t slash,
+                           const uint8_t *data)
+{
+  static const uint32_t kind_mode[] = {0, S_IFREG, S_IFDIR, S_IFLNK};
+  struct vnode parent, dir;
+  struct mnode *n;
+  int rc;
+
+  if (e->kind != TL_MOUNT_WHITEOUT && e->kind > TL_MOUNT_SYMLINK)
+    return -EINVAL;
+  if ((rc = vfs_mkdir_upper(path, slash, &parent)) < 0)
+    return rc;
+  if (e->kind == TL_MOUNT_DIR) {
+    rc = vfs_mkdir_upper(path, strlen(path), &dir);
+    if (rc == -ENOTDIR) { /* a directory replacing an image file */
+      n = vfs_root_node(S_IFDIR);
+      if ((rc = mnode_link(parent.up, path + slash, n)) < 0)
+        return rc;
+      n->opaque = true;
+    } else if (rc < 0) {
+      return rc;
+    } else {
+      n = dir.up;
+    }
+    set_attrs(n, e);
+    if (e->flags & TL_MOUNT_OPAQUE)
+      n->opaque = true;
+    return 0;
+  }
+  n = vfs_root_node(e->kind == TL_MOUNT_WHITEOUT ? S_IFCHR : kind_mode[e->kind]);
+  if (e->kind == TL_MOUNT_WHITEOUT) {
+    n->whiteout = true;
+  } else {
+    if (e->data_len > 0 && mnode_reserve(n, e->data_len) < 0)
+      return -ENOMEM;
+    if (e->data_len > 0)
+      memcpy(n->data, data, e->data_len);
+    n->size = e->data_len;
+    set_attrs(n, e);
+  }
+  return mnode_link(parent.up, path + slash, n);
+}
+
 static int add_mount_entry(const struct tl_mount_entry *e, const char *path, const uint8_t *data)
 {
   static const uint32_t kind_mode[] = {0, S_IFREG, S_IFDIR, S_IFLNK, S_IFDIR};
@@ -167,8 +220,11 @@ static int add_mount_entry(const struct tl_mount_entry *e, const char *path, con
 
   while (slash > 0 && path[slash - 1] != '/')
     slash--;
-  if (slash == 0 || slash == len || len - slash >= 256 || e->kind == 0 ||
-      e->kind > TL_MOUNT_SPECIAL)
+  if (slash == 0 || slash == len || len - slash >= 256 || e->kind == 0)
+    return -EINVAL;
+  if (e->flags & TL_MOUNT_LAYER)
+    return add_layer_entry(e, path, slash, data);
+  if (e->kind > TL_MOUNT_SPECIAL)
     return -EINVAL;
   if (e->kind == TL_MOUNT_SPECIAL) {
     char type[16];
@@ -248,7 +304,7 @@ static void walk_blob(const struct tl_boot *b, bool rules_pass)
     uint64_t need;
     int rc = 0;
     if (off + sizeof(*e) > h->size || e->path_len == 0 || e->path_len >= LOS_PATH_MAX ||
-        e->data_len > h->size || e->kind == 0 || e->kind > TL_MOUNT_READONLY)
+        e->data_len > h->size || e->kind == 0 || e->kind > TL_MOUNT_WHITEOUT)
       los_abort("mounts: entry %u is malformed", i);
     need = LOS_ALIGN_UP(sizeof(*e) + e->path_len + e->data_len, 8);
     if (need > h->size - off)

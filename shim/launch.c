@@ -160,13 +160,14 @@ int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
   }
   if (hacher_rlimits_convert(cfg, l->rlimits, err) < 0 ||
       hacher_limits_from_config(cfg, &l->mc.limits, err) < 0 ||
-      hacher_mounts_collect(cfg, c->bundle, &l->mounts, err) < 0)
+      hacher_image_get(&cache, c->rootfs, &l->image, &built, err) < 0)
+    goto fail;
+  log_debug("image %s for rootfs \"%s\"%s", l->image.root_hex, c->rootfs, built ? " (built)" : "");
+  /* an overlay rootfs's upper layer comes first, then the bundle's mounts */
+  if (hacher_mounts_collect(cfg, c->bundle, l->image.upper, &l->mounts, err) < 0)
     goto fail;
   l->mc.mounts = l->mounts.data;
   l->mc.mounts_size = l->mounts.size;
-  if (hacher_image_get(&cache, c->rootfs, &l->image, &built, err) < 0)
-    goto fail;
-  log_debug("image %s for rootfs \"%s\"%s", l->image.root_hex, c->rootfs, built ? " (built)" : "");
   l->mc.image_path = l->image.path;
   l->mc.image_fd = l->image.fd;
   l->mc.image_data_size = l->image.data_size;

@@ -15,6 +15,7 @@
 static void fill_image(struct hacher_image *img, const char *path, const struct verity_info *vi)
 {
   img->path = xstrdup(path);
+  img->upper = NULL;
   img->fd = -1;
   img->data_size = vi->data_size;
   img->hash_offset = vi->hash_offset;
@@ -99,6 +100,8 @@ void hacher_image_release(struct hacher_image *img)
   if (img->path != NULL && img->fd >= 0)
     close(img->fd);
   free(img->path);
+  free(img->upper);
   img->path = NULL;
+  img->upper = NULL;
   img->fd = -1;
 }

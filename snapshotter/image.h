@@ -13,6 +13,7 @@
 
 struct hacher_image {
   char *path;
+  char *upper;          /* the rootfs's upper layer, when the image is its lower layers */
   int fd;               /* read-only on the file while path is set: a gc unlinking the path
                          * between lookup and the monitor's mmap cannot take the image away */
   uint64_t data_size;   /* EROFS bytes (4 KiB multiple) */
@@ -32,7 +33,15 @@ struct hacher_rootfs_scan {
   size_t skipped_count;
   size_t entries; /* entries walked */
   bool overlay;   /* keyed by overlay layers (HACHER_SCAN_LAYERS) */
+  char **lowers;  /* overlay: the lower layers, top first (NULL-terminated) */
+  size_t nlowers;
+  char *upper;    /* overlay: the upper layer, or NULL */
 };
+
+/* An overlay rootfs's upper layer travels with the container when it is at
+ * most this big; otherwise the whole merged tree is the image. */
+#define HACHER_LAYER_MAX_ENTRIES 5000
+#define HACHER_LAYER_MAX_BYTES (32ULL << 20)
 
 /* Allow keying an overlay-mounted rootfs by its layers (scan.c says why
  * that is sound); without it, or when it does not apply, the whole tree is

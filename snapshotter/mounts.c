@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "../common/log.h"
@@ -233,13 +234,107 @@ static int collect_paths(struct hacher_mounts *m, char **paths, size_t n, uint32
   return 0;
 }
 
-int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle, struct hacher_mounts *m,
-                          hacher_error_t *err)
+/* One entry of the rootfs's upper layer: overlayfs marks deletions with
+ * 0:0 character devices and directories that hide the layers below with
+ * the opaque xattr. Entries are opened relative to their directory without
+ * following symlinks, as for mount copies. */
+static int layer_entry(struct walk *w, int dfd, const char *name, const char *path, int depth,
+                       hacher_error_t *err);
+
+static int layer_dir(struct walk *w, int fd, const char *path, int depth, hacher_error_t *err)
+{
+  DIR *d = fdopendir(fd);
+  struct dirent *e;
+  int rc = 0;
+
+  if (d == NULL) {
+    close(fd);
+    return hacher_error(err, errno, "rootfs upper layer \"%s\": \"%s\"", w->src, path);
+  }
+  while (rc == 0 && (e = readdir(d)) != NULL) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    cleanup_free char *p = xasprintf("%s/%s", strcmp(path, "/") == 0 ? "" : path, e->d_name);
+    rc = layer_entry(w, dirfd(d), e->d_name, p, depth + 1, err);
+  }
+  closedir(d);
+  return rc;
+}
+
+static int layer_entry(struct walk *w, int dfd, const char *name, const char *path, int depth,
+                       hacher_error_t *err)
+{
+  struct stat st, fst;
+  cleanup_free char *data = NULL;
+  char link[4096], x[4];
+  size_t len = 0;
+  ssize_t n;
+  int fd;
+
+  if (depth > 256 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return hacher_error(err, depth > 256 ? ELOOP : errno, "rootfs upper layer \"%s\": \"%s\"",
+                        w->src, path);
+  if (S_ISLNK(st.st_mode)) {
+    if ((n = readlinkat(dfd, name, link, sizeof(link))) < 0)
+      return hacher_error(err, errno, "rootfs upper layer \"%s\": readlink \"%s\"", w->src, path);
+    return add(w, path, TL_MOUNT_SYMLINK, TL_MOUNT_LAYER, &st, link, (uint64_t)n, err);
+  }
+  if (S_ISCHR(st.st_mode) && st.st_rdev == 0)
+    return add(w, path, TL_MOUNT_WHITEOUT, TL_MOUNT_LAYER, &st, NULL, 0, err);
+  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    log_warn("rootfs upper layer \"%s\": skipping special file \"%s\"", w->src, path);
+    return 0;
+  }
+  fd = openat(dfd, name,
+              O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+  if (fd < 0 || fstat(fd, &fst) < 0 || fst.st_dev != st.st_dev || fst.st_ino != st.st_ino) {
+    if (fd >= 0)
+      close(fd);
+    return hacher_error(err, fd < 0 ? errno : 0,
+                        "rootfs upper layer \"%s\": \"%s\" changed while being copied", w->src,
+                        path);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    uint32_t flags = TL_MOUNT_LAYER;
+    if (fgetxattr(fd, "trusted.overlay.opaque", x, sizeof(x)) == 1 && x[0] == 'y')
+      flags |= TL_MOUNT_OPAQUE;
+    if (add(w, path, TL_MOUNT_DIR, flags, &st, NULL, 0, err) < 0) {
+      close(fd);
+      return -1;
+    }
+    return layer_dir(w, fd, path, depth, err);
+  }
+  if ((uint64_t)st.st_size > HACHER_MOUNTS_MAX_BYTES - w->m->bytes) {
+    close(fd);
+    return add(w, path, TL_MOUNT_FILE, TL_MOUNT_LAYER, &st, NULL, (uint64_t)st.st_size, err);
+  }
+  read_fd(fd, (uint64_t)st.st_size, &data, &len);
+  close(fd);
+  return add(w, path, TL_MOUNT_FILE, TL_MOUNT_LAYER, &st, data, len, err);
+}
+
+/* The upper layer's entries, parents first; its root stays the image's. */
+static int collect_layer(struct hacher_mounts *m, const char *upper, hacher_error_t *err)
+{
+  struct walk w = {m, upper, "/", 0};
+  int fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0)
+    return hacher_error(err, errno, "rootfs upper layer \"%s\"", upper);
+  return layer_dir(&w, fd, "/", 0, err);
+}
+
+int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle, const char *upper,
+                          struct hacher_mounts *m, hacher_error_t *err)
 {
   struct tl_mounts *hdr;
 
   memset(m, 0, sizeof(*m));
   reserve(m, sizeof(*hdr));
+  if (upper != NULL && collect_layer(m, upper, err) < 0) {
+    hacher_mounts_free(m);
+    return -1;
+  }
   for (size_t i = 0; i < cfg->mounts_count; i++) {
     if (collect_one(m, &cfg->mounts[i], bundle, err) < 0) {
       hacher_mounts_free(m);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "../common/log.h"
@@ -178,14 +179,60 @@ static char *overlay_options(const char *target)
   return opts;
 }
 
+/* Whether the upper layer can travel as per-container entries
+ * (snapshotter/layer.c): within the copy caps, and without the overlayfs
+ * features whose meaning lives in xattrs pointing into the lower layers. */
+struct upper_check {
+  size_t entries;
+  uint64_t bytes;
+};
+
+static bool upper_fits(int dfd, struct upper_check *u, int depth)
+{
+  DIR *d = fdopendir(dfd);
+  struct dirent *e;
+  bool ok = d != NULL && depth < MAX_DEPTH;
+
+  while (ok && (e = readdir(d)) != NULL) {
+    struct stat sb;
+    char x[8];
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+      ok = false;
+      break;
+    }
+    u->entries++;
+    u->bytes += S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+    if (u->entries > HACHER_LAYER_MAX_ENTRIES || u->bytes > HACHER_LAYER_MAX_BYTES)
+      ok = false;
+    else if (!S_ISLNK(sb.st_mode)) {
+      cleanup_free char *p = xasprintf("/proc/self/fd/%d/%s", dirfd(d), e->d_name);
+      if (getxattr(p, "trusted.overlay.metacopy", x, sizeof(x)) >= 0 ||
+          getxattr(p, "trusted.overlay.redirect", x, sizeof(x)) >= 0)
+        ok = false;
+    }
+    if (ok && S_ISDIR(sb.st_mode)) {
+      int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      ok = sub >= 0 && upper_fits(sub, u, depth + 1);
+    }
+  }
+  if (d != NULL)
+    closedir(d);
+  else
+    close(dfd);
+  return ok;
+}
+
 /*
  * A rootfs that is an overlay mount (podman, containerd) is keyed by its
- * layers: each lower layer by its path and the identity of its directory,
- * the upper layer by a full walk. overlayfs forbids changing lower layers
- * while they are mounted, and the snapshotters never reuse a layer
- * directory for other content; every change made through the mount lands in
- * the upper layer. Returns 1 when the key was made that way, 0 to walk the
- * whole tree instead.
+ * lower layers: each one's path and the identity of its directory. overlayfs
+ * forbids changing lower layers while they are mounted, and the snapshotters
+ * never reuse a layer directory for other content; every change made through
+ * the mount lands in the upper layer. So the image is the lower layers only,
+ * shared by every container of that image, and the upper layer travels with
+ * each container (snapshotter/layer.c). Returns 1 when that applies, 0 to
+ * walk the whole tree instead.
  */
 static int overlay_key(struct scan *s, const char *rootfs)
 {
@@ -193,6 +240,7 @@ static int overlay_key(struct scan *s, const char *rootfs)
   cleanup_free char *opts = target ? overlay_options(target) : NULL;
   const char *lower = NULL, *upper = NULL;
   char *tok, *save = NULL;
+  size_t nlower = 0;
 
   if (opts == NULL || strchr(opts, '\\') != NULL) /* escaped separators: walk instead */
     return 0;
@@ -204,7 +252,14 @@ static int overlay_key(struct scan *s, const char *rootfs)
   }
   if (lower == NULL || (upper != NULL && upper[0] != '/'))
     return 0;
-  EVP_DigestUpdate(s->md, "overlay", 8);
+  if (upper != NULL) {
+    struct upper_check u = {0, 0};
+    int fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || !upper_fits(fd, &u, 0))
+      return 0;
+  }
+  EVP_DigestUpdate(s->md, "overlay-lowers", 15);
+  s->out->lowers = xmalloc0(sizeof(char *) * (strlen(lower) / 2 + 2));
   for (const char *p = lower; *p;) {
     size_t n = strcspn(p, ":");
     char dir[4096];
@@ -220,12 +275,12 @@ static int overlay_key(struct scan *s, const char *rootfs)
                        sb.st_ctim.tv_nsec, sb.st_mtim.tv_sec,  sb.st_mtim.tv_nsec};
       EVP_DigestUpdate(s->md, dir, n + 1);
       EVP_DigestUpdate(s->md, id, sizeof(id));
+      s->out->lowers[nlower++] = xstrdup(dir);
     }
     p += n + (p[n] == ':');
   }
-  EVP_DigestUpdate(s->md, "upper", 6);
-  if (upper != NULL && walk_tree(s, upper) < 0)
-    return 0;
+  s->out->nlowers = nlower;
+  s->out->upper = upper ? xstrdup(upper) : NULL;
   s->out->overlay = true;
   return 1;
 }
@@ -267,6 +322,12 @@ int hacher_rootfs_scan(const char *rootfs, unsigned int flags, struct hacher_roo
 
 void hacher_rootfs_scan_free(struct hacher_rootfs_scan *scan)
 {
+  for (size_t i = 0; scan->lowers != NULL && scan->lowers[i] != NULL; i++)
+    free(scan->lowers[i]);
+  free(scan->lowers);
+  scan->lowers = NULL;
+  free(scan->upper);
+  scan->upper = NULL;
   for (size_t i = 0; i < scan->skipped_count; i++)
     free(scan->skipped[i]);
   free(scan->skipped);

@@ -79,6 +79,8 @@ setup()
   assert_output "hello from ctr"
   run crun_ --rm localhost/hacher-bb:latest r2 /bin/false
   assert_equal "$status" 1
+  # both containers used one trustlet image: the image's snapshot layer
+  assert_equal "$(find "$CT/images/blobs" -name '*.img' | wc -l)" 1
 }
 
 @test "ctr run -d, task ps, task kill" {

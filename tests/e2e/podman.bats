@@ -51,6 +51,8 @@ setup()
   assert_equal "$status" 1
   run pm run --rm "${OPTS[@]}" --hostname fn1 localhost/hacher-bb /bin/uname -n
   assert_output fn1
+  # every container of the image shares one trustlet image: its lower layer
+  assert_equal "$(find "$PM/images/blobs" -name '*.img' | wc -l)" 1
 }
 
 @test "podman run -d, ps, logs, stop, rm -f" {

@@ -633,28 +633,95 @@ setup_tamper()
   [[ $IMAGE_LINE != *"$(basename "$old" .img)"* ]] || fail "same image: $IMAGE_LINE"
 }
 
-@test "cache: an overlay rootfs is keyed by its layers; changes through the mount are rebuilt" {
-  require_kvm
-  local ov=$BATS_TEST_TMPDIR/ov
-  remember_rootfs "$B"
-  mkdir -p "$ov"/{upper,work,merged}
-  mount -t overlay overlay -o "lowerdir=$R,upperdir=$ov/upper,workdir=$ov/work" "$ov/merged" \
+# mount_overlay NAME LOWER...: an overlay of the lower dirs with its own
+# upper layer at $BATS_TEST_TMPDIR/NAME/merged (unmounted by teardown).
+mount_overlay()
+{
+  local d=$BATS_TEST_TMPDIR/$1 lowers
+  shift
+  lowers=$(IFS=:; echo "$*")
+  mkdir -p "$d"/{upper,work,merged}
+  mount -t overlay overlay -o "lowerdir=$lowers,upperdir=$d/upper,workdir=$d/work" "$d/merged" \
     || fail "cannot mount overlayfs"
-  TEST_MOUNTS+=("$ov/merged")
-  config_set "$B" '.root.path = $m' --arg m "$ov/merged"
-  R=$ov/merged
+  TEST_MOUNTS=("$d/merged" "${TEST_MOUNTS[@]}")
+}
+
+@test "cache: an overlay rootfs's image is its lower layers; its upper layer travels with each container" {
+  require_kvm
+  remember_rootfs "$B"
+  mount_overlay ov1 "$R"
+  config_set "$B" '.root.path = $m' --arg m "$BATS_TEST_TMPDIR/ov1/merged"
+  R=$BATS_TEST_TMPDIR/ov1/merged
   first_run cat /data/hello.txt
   assert_output "hello from the host"
-  assert_equal "$KEY_LINE" "hacher: rootfs \"$R\" keyed by its overlay layers (1 entries walked)"
-  reused_run again
-  assert_output "hello from the host"
-  # a change through the mount lands in the upper layer: rebuilt and served
+  assert_equal "$KEY_LINE" "hacher: rootfs \"$R\" keyed by its 1 lower layer(s); its upper layer travels with the container"
+  # changes through the mount land in the upper layer: the image stays, the trustlet sees them
   printf 'changed through the mount\n' >"$R/data/hello.txt"
-  debug_run changed
-  assert_output "changed through the mount"
-  [[ $IMAGE_LINE == *" (built)" ]] || fail "not rebuilt: $IMAGE_LINE"
-  [[ $KEY_LINE == *"keyed by its overlay layers (3 entries walked)" ]] || fail "$KEY_LINE"
-  # something mounted inside the rootfs: the whole tree is walked
+  rm "$R/data/words.txt"
+  mkdir -p "$R/data/newdir"
+  echo fresh >"$R/data/newdir/f"
+  ln -s newdir/f "$R/data/link"
+  config_args "$B" cat /data/hello.txt /data/link
+  reused_run changed
+  assert_success
+  assert_output "changed through the mount
+fresh"
+  config_args "$B" ls /data
+  reused_run listed
+  assert_output "$(ls "$R/data")"
+  [[ $output != *words.txt* ]] || fail "a deleted file is visible"
+  # a second container of the same lower layer shares the image
+  mount_overlay ov2 "$B/rootfs"
+  config_set "$B" '.root.path = $m' --arg m "$BATS_TEST_TMPDIR/ov2/merged"
+  R=$BATS_TEST_TMPDIR/ov2/merged
+  config_args "$B" cat /data/hello.txt
+  reused_run second
+  assert_output "hello from the host"
+}
+
+@test "cache: a directory replaced through an overlay mount hides the image's (opaque)" {
+  require_kvm
+  add_big_dir
+  remember_rootfs "$B"
+  mount_overlay ov "$R"
+  config_set "$B" '.root.path = $m' --arg m "$BATS_TEST_TMPDIR/ov/merged"
+  R=$BATS_TEST_TMPDIR/ov/merged
+  rm -r "$R/data/many"
+  mkdir "$R/data/many"
+  echo only >"$R/data/many/one"
+  config_args "$B" ls /data/many
+  debug_run opaque
+  assert_success
+  assert_output one
+}
+
+@test "cache: several lower layers are merged for the image" {
+  require_kvm
+  local top=$BATS_TEST_TMPDIR/top
+  add_marker
+  remember_rootfs "$B"
+  mkdir -p "$top/data"
+  echo "from the top layer" >"$top/data/top.txt"
+  echo "top wins" >"$top/data/hello.txt"
+  mount_overlay ov "$top" "$R"
+  config_set "$B" '.root.path = $m' --arg m "$BATS_TEST_TMPDIR/ov/merged"
+  R=$BATS_TEST_TMPDIR/ov/merged
+  first_run cat /data/top.txt /data/hello.txt /data/marker.txt
+  assert_output "from the top layer
+top wins
+$(cat "$B/rootfs/data/marker.txt")"
+  [[ $KEY_LINE == *"keyed by its 2 lower layer(s)"* ]] || fail "$KEY_LINE"
+  # the merge mount lived in a private namespace and is gone
+  run grep -c "$IMAGES/tmp" /proc/self/mountinfo
+  assert_output 0
+}
+
+@test "cache: an overlay rootfs with something mounted inside is keyed by the whole tree" {
+  require_kvm
+  remember_rootfs "$B"
+  mount_overlay ov "$R"
+  config_set "$B" '.root.path = $m' --arg m "$BATS_TEST_TMPDIR/ov/merged"
+  R=$BATS_TEST_TMPDIR/ov/merged
   mkdir -p "$R/mnt"
   mount -t tmpfs tmpfs "$R/mnt"
   TEST_MOUNTS=("$R/mnt" "${TEST_MOUNTS[@]}")

@@ -125,7 +125,7 @@ TEST(mounts_blob_special_masked_readonly)
   CHECK(cfg != NULL);
   if (cfg == NULL)
     return;
-  int rc = hacher_mounts_collect(cfg, "/nonexistent", &m, &err);
+  int rc = hacher_mounts_collect(cfg, "/nonexistent", NULL, &m, &err);
 
   CHECK_EQ_INT(rc, 0);
   CHECK_EQ_INT(m.count, 4); /* /dev and securityfs are not entries */
