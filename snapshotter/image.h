@@ -35,7 +35,7 @@ struct hacher_rootfs_scan {
   bool overlay;   /* keyed by overlay layers (HACHER_SCAN_LAYERS) */
   char **lowers;  /* overlay: the lower layers, top first (NULL-terminated) */
   size_t nlowers;
-  char *upper;    /* overlay: the upper layer, or NULL */
+  char *upper; /* overlay: the upper layer, or NULL */
 };
 
 /* An overlay rootfs's upper layer travels with the container when it is at
