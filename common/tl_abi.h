@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#define TL_ABI_VERSION 2
+#define TL_ABI_VERSION 3
 
 /* A guest-physical address. The host must translate it through the monitor's
  * checked-access helper; being a struct, it cannot be dereferenced by accident. */
@@ -267,6 +267,12 @@ struct tl_shared {
   struct tl_boot boot;
   struct tl_clock clock;
   struct tl_hc hc; /* the request slot of vCPU 0 */
+  /* ABI 3: host signals for the function. The monitor ORs in bit (N - 1)
+   * for signal N while the vCPU is stopped; the LibOS takes the bits (and
+   * clears the word) at syscall exits and after blocking requests, and
+   * decides: default action, ignore or handler. A blocking request returns
+   * -EINTR at once while the word is non-zero. */
+  uint64_t sig_pending;
 };
 _Static_assert(sizeof(struct tl_shared) <= TL_PAGE_SIZE, "the shared block is one page");
 

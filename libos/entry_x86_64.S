@@ -6,7 +6,7 @@
 
   .section .los_header, "a"
   .long 0x534f4c48 /* TL_LOS_MAGIC */
-  .long 2          /* TL_ABI_VERSION */
+  .long 3          /* TL_ABI_VERSION */
   .quad los_boot
   .quad los_syscall_entry
 
@@ -18,13 +18,17 @@ los_boot:
   call los_main
   ud2
 
-/* Never touch the app's stack: it may hold live data in the red zone. */
+/* Never touch the app's stack: it may hold live data in the red zone.
+ * The frame is struct los_regs; the exit restores every register from it
+ * (rt_sigreturn and signal delivery change rsp, rip, rcx, r11 too). */
   .globl los_syscall_entry
 los_syscall_entry:
   mov %rsp, los_user_rsp(%rip)
   lea los_stack_top(%rip), %rsp
   push %rcx /* return rip */
   push %r11 /* return rflags */
+  push %rcx /* the app's rcx and r11 after `syscall` */
+  push %r11
   mov %cs, %ecx
   test $3, %cl
   jnz 1f
@@ -37,7 +41,7 @@ los_syscall_entry:
   push %rcx
   iretq
 1:
-  pushq $0
+  pushq los_user_rsp(%rip)
   push %rax
   push %rbx
   push %rdx
@@ -54,6 +58,10 @@ los_syscall_entry:
   mov %rsp, %rdi
   cld
   call los_syscall
+  mov 13*8(%rsp), %rax
+  mov %rax, los_user_rsp(%rip)
+  mov 17*8(%rsp), %rax
+  mov %rax, los_user_rip(%rip)
   pop %r15
   pop %r14
   pop %r13
@@ -67,13 +75,12 @@ los_syscall_entry:
   pop %rdx
   pop %rbx
   pop %rax
-  add $8, %rsp
+  add $8, %rsp /* rsp */
   pop %r11
   pop %rcx
-  push %r11
   popfq
   mov los_user_rsp(%rip), %rsp
-  jmp *%rcx
+  jmp *los_user_rip(%rip)
 
 /* los_enter_app(entry, sp): start the application with a clean register file. */
   .globl los_enter_app
@@ -100,6 +107,8 @@ los_enter_app:
   .balign 16
   .globl los_user_rsp
 los_user_rsp:
+  .quad 0
+los_user_rip:
   .quad 0
   .balign 4096
 los_stack:

@@ -115,11 +115,12 @@ struct los_proc {
 };
 extern struct los_proc los_proc;
 
-/* sys_proc.c: what uname and /proc/version say; the name and blocked signals */
+/* sys_proc.c: what uname and /proc/version say; the name */
 #define LOS_UNAME_RELEASE "6.1.0-hacher"
 #define LOS_UNAME_VERSION "#1 SMP hacher trustlet"
 const char *los_comm(void);
 void los_set_comm(const char *path); /* from the program's path, as execve does */
-uint64_t los_sigmask(void);
+uint64_t los_sigmask(void);          /* signal.c: blocked signals */
+uint64_t los_sigpending(void);       /* signal.c: pending signals */
 
 #endif

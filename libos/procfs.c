@@ -226,7 +226,7 @@ static void gen_status(struct sbuf *b, uint32_t arg)
   sb_printf(b, "Threads:\t1\nSigQ:\t0/%lu\n", los_proc.rlim_cur[11]); /* RLIMIT_SIGPENDING */
   sb_printf(b,
             "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
-            0UL, 0UL, los_sigmask(), sigset(1), sigset(2));
+            los_sigpending(), 0UL, los_sigmask(), sigset(1), sigset(2));
   sb_printf(b,
             "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\nCapBnd:\t%016lx\nCapAmb:\t%016lx\n",
             los_proc.caps[TL_CAP_INHERITABLE], los_proc.caps[TL_CAP_PERMITTED],

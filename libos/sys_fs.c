@@ -66,8 +66,10 @@ static int64_t file_read(struct los_file *f, void *buf, uint64_t len, int64_t of
 {
   if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
     return -EBADF;
-  if (f->type == LF_STDIO)
-    return los_host_read(f->host_fd, buf, len);
+  if (f->type == LF_STDIO) {
+    int64_t n = los_host_read(f->host_fd, buf, len);
+    return n == -EINTR ? -ERESTARTSYS : n; /* restarted unless a handler without SA_RESTART runs */
+  }
   if (off >= 0)
     return vfs_read(f, buf, len, (uint64_t)off);
   int64_t n = vfs_read(f, buf, len, f->pos);

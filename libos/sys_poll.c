@@ -56,6 +56,8 @@ static int poll_stdio(struct pollfd_ *fds, uint64_t n, int ready, int64_t timeou
   *waited = true;
   req.u.poll.timeout_ns = ready > 0 ? 0 : timeout_ns;
   rc = los_hc(&req);
+  if (rc == -EINTR)
+    return -ERESTARTNOHAND; /* a handler makes it EINTR, anything else restarts */
   if (rc < 0)
     return (int)rc;
   for (uint64_t i = 0; i < n; i++) {
@@ -101,13 +103,19 @@ static int64_t do_poll(uint64_t ufds, uint64_t n, int64_t timeout_ns)
   ready = poll_stdio(fds, n, ready, timeout_ns, &waited);
   if (ready != 0 || waited || timeout_ns == 0)
     return ready;
-  /* nothing here can become ready: wait out the timeout, or until a signal ends us */
-  if (timeout_ns > 0)
-    los_sleep_ns((uint64_t)timeout_ns);
-  else
-    for (;;)
-      los_sleep_ns(3600ULL * 1000000000ULL);
-  return 0;
+  /* nothing here can become ready: wait out the timeout, or until a handler is due */
+  if (timeout_ns > 0) {
+    uint64_t end = los_time_monotonic_ns() + (uint64_t)timeout_ns, now;
+    while ((now = los_time_monotonic_ns()) < end) {
+      if (los_signal_wake())
+        return -EINTR;
+      los_sleep_ns(end - now);
+    }
+    return 0;
+  }
+  while (!los_signal_wake())
+    los_sleep_ns(3600ULL * 1000000000ULL);
+  return -EINTR;
 }
 
 static int64_t timeout_from_ts(uint64_t uts, int64_t *out)
@@ -135,5 +143,5 @@ SYSDEF(ppoll)
 {
   int64_t ns;
   int64_t rc = timeout_from_ts(a2, &ns);
-  return rc < 0 ? rc : do_poll(a0, a1, ns); /* the signal mask has no effect: no handlers run */
+  return rc < 0 ? rc : do_poll(a0, a1, ns); /* the signal mask is not applied */
 }

@@ -1,4 +1,4 @@
-/* Process, identity, limits and signal bookkeeping syscalls. */
+/* Process, identity and limits syscalls (signals: signal.c). */
 #include "syscall.h"
 #include "vfs.h"
 
@@ -6,13 +6,9 @@
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
-#define SIG_DFL_ 0
-#define SIG_IGN_ 1
-#define NSIG_ 64
 
 struct los_proc los_proc;
-static uint64_t robust_list, sigmask;
-static uint64_t sig_act[NSIG_ + 1][4]; /* handler, flags, restorer, mask */
+static uint64_t robust_list;
 
 SYSDEF(exit)
 {
@@ -259,102 +255,6 @@ SYSDEF(sysinfo)
   return 0;
 }
 
-SYSDEF(rt_sigaction)
-{
-  int sig = (int)a0;
-  uint64_t nw[4];
-
-  if (sig < 1 || sig > NSIG_ || sig == 9 || sig == 19 || a3 != 8)
-    return -EINVAL;
-  /* read the new action first: old and new may be the same buffer */
-  if (a1 != 0) {
-    if (!USER_OK(a1, 32, false))
-      return -EFAULT;
-    memcpy(nw, (const void *)a1, 32);
-  }
-  if (a2 != 0) {
-    if (!USER_OK(a2, 32, true))
-      return -EFAULT;
-    memcpy((void *)a2, sig_act[sig], 32);
-  }
-  if (a1 != 0) {
-    memcpy(sig_act[sig], nw, 32);
-    los_proc.sig_handlers[sig] = sig_act[sig][0] == SIG_DFL_   ? 0
-                                 : sig_act[sig][0] == SIG_IGN_ ? 1
-                                                               : 2;
-  }
-  return 0;
-}
-
-SYSDEF(rt_sigprocmask)
-{
-  uint64_t set;
-  if (a3 != 8)
-    return -EINVAL;
-  if (a2 != 0) {
-    if (!USER_OK(a2, 8, true))
-      return -EFAULT;
-    *(uint64_t *)a2 = sigmask;
-  }
-  if (a1 == 0)
-    return 0;
-  if (!USER_OK(a1, 8, false))
-    return -EFAULT;
-  set = *(const uint64_t *)a1 & ~((1ULL << 8) | (1ULL << 18)); /* never KILL/STOP */
-  switch (a0) {
-  case 0: sigmask |= set; break;
-  case 1: sigmask &= ~set; break;
-  case 2: sigmask = set; break;
-  default: return -EINVAL;
-  }
-  return 0;
-}
-
-SYSDEF(sigaltstack)
-{
-  if (a1 != 0) {
-    if (!USER_OK(a1, 24, true))
-      return -EFAULT;
-    memset((void *)a1, 0, 24);
-    *(int32_t *)(a1 + 8) = 2; /* SS_DISABLE */
-  }
-  return 0;
-}
-
-/* Default action of sig when it reaches the function. */
-static int64_t deliver_self(int sig)
-{
-  static const uint64_t ignored = (1ULL << 17) | (1ULL << 18) | (1ULL << 23) | (1ULL << 28);
-  if (sig == 0)
-    return 0;
-  if (sig < 1 || sig > NSIG_)
-    return -EINVAL;
-  if (sig != 9 && (los_proc.sig_handlers[sig] != 0 || (ignored >> sig) & 1))
-    return 0; /* ignored, or a handler (delivery comes with signal support) */
-  los_exit(0, sig);
-}
-
-SYSDEF(kill)
-{
-  if ((int64_t)a0 != 1 && (int64_t)a0 != 0 && (int64_t)a0 != -1)
-    return -ESRCH;
-  return deliver_self((int)a1);
-}
-
-SYSDEF(tgkill)
-{
-  if (a0 != 1 || a1 != 1)
-    return -ESRCH;
-  return deliver_self((int)a2);
-}
-
-SYSDEF(tkill)
-{
-  if (a0 != 1)
-    return -ESRCH;
-  return deliver_self((int)a1);
-}
-
 SYSDEF(sched_getaffinity)
 {
   if (a1 < 8)
@@ -411,11 +311,6 @@ void los_set_comm(const char *path)
 {
   const char *base = strrchr(path, '/');
   los_snprintf(comm, sizeof(comm), "%s", base ? base + 1 : path);
-}
-
-uint64_t los_sigmask(void)
-{
-  return sigmask;
 }
 
 SYSDEF(prctl)

@@ -89,19 +89,27 @@ SYSDEF(time)
   return t;
 }
 
-static int64_t sleep_until(uint64_t id, uint64_t deadline)
+/* Sleeps until the deadline; -EINTR (and the time left) when a signal
+ * handler is due. Ignored signals do not end the sleep. */
+static int64_t sleep_until(uint64_t id, uint64_t deadline, uint64_t *left)
 {
   uint64_t now;
-  while (clock_ns(id, &now) == 0 && now < deadline)
+
+  while (clock_ns(id, &now) == 0 && now < deadline) {
+    if (los_signal_wake()) {
+      *left = deadline - now;
+      return -EINTR;
+    }
     los_sleep_ns(deadline - now);
+  }
   return 0;
 }
 
 static int64_t do_sleep(uint64_t id, uint64_t flags, uint64_t req, uint64_t rem)
 {
   const struct ts_ *t = (const struct ts_ *)req;
-  uint64_t now, ns;
-  int rc;
+  uint64_t now, ns, left = 0;
+  int64_t rc;
 
   if (!USER_OK(req, sizeof(*t), false))
     return -EFAULT;
@@ -110,8 +118,14 @@ static int64_t do_sleep(uint64_t id, uint64_t flags, uint64_t req, uint64_t rem)
   if ((rc = clock_ns(id, &now)) < 0)
     return rc;
   ns = (uint64_t)t->sec * 1000000000ULL + (uint64_t)t->nsec;
-  (void)rem;
-  return sleep_until(id, (flags & TIMER_ABSTIME_) ? ns : now + ns);
+  rc = sleep_until(id, (flags & TIMER_ABSTIME_) ? ns : now + ns, &left);
+  if (rc == -EINTR && rem != 0 && !(flags & TIMER_ABSTIME_)) {
+    if (!USER_OK(rem, sizeof(struct ts_), true))
+      return -EFAULT;
+    ((struct ts_ *)rem)->sec = (int64_t)(left / 1000000000ULL);
+    ((struct ts_ *)rem)->nsec = (int64_t)(left % 1000000000ULL);
+  }
+  return rc;
 }
 
 SYSDEF(nanosleep)
@@ -122,14 +136,6 @@ SYSDEF(nanosleep)
 SYSDEF(clock_nanosleep)
 {
   return do_sleep(a0, a1, a2, a3); /* the libc turns -errno into a positive result */
-}
-
-/* Only a signal ends pause, and a host signal ends the trustlet in the
- * monitor (handlers are not run yet): sleep until then. */
-SYSDEF(pause)
-{
-  for (;;)
-    los_sleep_ns(3600ULL * 1000000000ULL);
 }
 
 SYSDEF(getrandom)

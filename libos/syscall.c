@@ -38,6 +38,8 @@ void los_syscall(struct los_regs *r)
   uint64_t nr = r->rax;
   int64_t ret;
 
+  los_cur_regs = r;
+
   if (nr < NR_MAX && table[nr] != NULL)
     ret = table[nr](r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
   else
@@ -46,4 +48,5 @@ void los_syscall(struct los_regs *r)
     los_log("trace: %s(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld",
             nr < NR_MAX && names[nr] ? names[nr] : "?", r->rdi, r->rsi, r->rdx, r->r10, ret);
   r->rax = (uint64_t)ret;
+  los_signal_exit(r, nr);
 }

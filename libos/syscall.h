@@ -12,10 +12,27 @@
 #include "syscalls.def"
 #undef SYSCALL
 
-/* Saved application registers, in the order entry_x86_64.S pushes them. */
+/* Saved application registers, in the order entry_x86_64.S pushes them;
+ * the exit restores all of them (rip and rflags included). */
 struct los_regs {
-  uint64_t r15, r14, r13, r12, r10, r9, r8, rbp, rdi, rsi, rdx, rbx, rax, pad, r11, rcx;
+  uint64_t r15, r14, r13, r12, r10, r9, r8, rbp, rdi, rsi, rdx, rbx, rax, rsp, r11, rcx, rflags,
+      rip;
 };
+
+/* signal.c: signal state, delivery and the signal syscalls */
+/* Called at every syscall exit: restarts an interrupted syscall, or builds
+ * the frame of the next deliverable signal (r then enters the handler). */
+void los_signal_exit(struct los_regs *r, uint64_t nr);
+/* For blocking syscalls: takes host signals, runs default actions (may not
+ * return), drops ignored ones; true when a handler is due (return
+ * -ERESTARTSYS/-ERESTARTNOHAND then). */
+bool los_signal_wake(void);
+extern struct los_regs *los_cur_regs;
+
+/* Internal restart codes (never seen by the application), as Linux's. */
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
 
 /* Copy a NUL-terminated string from the application; -EFAULT/-ENAMETOOLONG. */
 int los_copy_str(char *dst, uint64_t src, size_t size);

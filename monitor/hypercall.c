@@ -33,6 +33,22 @@ static int64_t guest_errno(int e)
   }
 }
 
+/* Blocks until fd is readable; -1 when a host signal for the guest came
+ * first (the guest then runs a handler or its default action). */
+static int wait_readable(struct mon_vm *vm, int fd)
+{
+  struct pollfd pfd[2] = {{fd, POLLIN, 0}, {mon_signal_wake_fd(), POLLIN, 0}};
+
+  for (;;) {
+    if (mon_signal_waiting(vm))
+      return -1;
+    if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+      return 0; /* let read() report it */
+    if (pfd[0].revents != 0)
+      return 0;
+  }
+}
+
 static int64_t hc_io(struct mon_vm *vm, const struct tl_hc *hc, bool write_op)
 {
   struct tl_hc_io io = hc->u.io;
@@ -45,6 +61,8 @@ static int64_t hc_io(struct mon_vm *vm, const struct tl_hc *hc, bool write_op)
   buf = MON_GUEST(vm, io.buf, io.len, write_op ? MON_READ : MON_READ | MON_WRITE, what);
   if (buf == NULL)
     return 0;
+  if (!write_op && wait_readable(vm, vm->cfg->stdio[io.fd]) < 0)
+    return -EINTR;
   do {
     n = write_op ? write(vm->cfg->stdio[io.fd], buf, io.len)
                  : read(vm->cfg->stdio[io.fd], buf, io.len);
@@ -100,7 +118,7 @@ static int64_t hc_ioctl(struct mon_vm *vm, const struct tl_hc *hc)
 static int64_t hc_poll(struct mon_vm *vm, const struct tl_hc *hc, struct tl_hc *slot)
 {
   struct tl_hc_poll p = hc->u.poll;
-  struct pollfd pfd[3];
+  struct pollfd pfd[4];
   int idx[3], n = 0, rc;
   int64_t ms = p.timeout_ns < 0 || (uint64_t)p.timeout_ns > SLEEP_MAX_NS
                    ? (int64_t)(SLEEP_MAX_NS / 1000000)
@@ -113,9 +131,16 @@ static int64_t hc_poll(struct mon_vm *vm, const struct tl_hc *hc, struct tl_hc *
     pfd[n] = (struct pollfd){vm->cfg->stdio[i], (short)ev, 0};
     idx[n++] = i;
   }
-  rc = poll(pfd, (nfds_t)n, (int)ms);
+  if (mon_signal_waiting(vm))
+    return -EINTR;
+  pfd[n] = (struct pollfd){mon_signal_wake_fd(), POLLIN, 0};
+  rc = poll(pfd, (nfds_t)n + (pfd[n].fd >= 0), (int)ms);
   if (rc < 0)
     return errno == EINTR ? -EINTR : -EINVAL;
+  if (pfd[n].fd >= 0 && pfd[n].revents != 0) {
+    if (--rc == 0)
+      return -EINTR;
+  }
   for (int i = 0; i < n; i++)
     slot->u.poll.revents[idx[i]] = (uint16_t)pfd[i].revents;
   return rc;
@@ -143,11 +168,14 @@ static int64_t hc_sleep(struct mon_vm *vm, const struct tl_hc *hc)
 {
   uint64_t ns = hc->u.sleep.ns > SLEEP_MAX_NS ? SLEEP_MAX_NS : hc->u.sleep.ns;
   struct timespec ts = {(time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL)};
+  struct pollfd pfd = {mon_signal_wake_fd(), POLLIN, 0};
+  int rc;
 
-  if (nanosleep(&ts, NULL) < 0)
+  if (mon_signal_waiting(vm))
     return -EINTR;
+  rc = pfd.fd >= 0 ? ppoll(&pfd, 1, &ts, NULL) : nanosleep(&ts, NULL);
   mon_clock_update(vm);
-  return 0;
+  return rc != 0 ? -EINTR : 0;
 }
 
 /* Pages the guest no longer uses go back to the host (they read as zero). */
@@ -219,12 +247,12 @@ void mon_hypercall(struct mon_vm *vm, uint32_t gpa)
   case TL_HC_IOCTL: ret = hc_ioctl(vm, &req); break;
   case TL_HC_POLL: ret = hc_poll(vm, &req, slot); break;
   case TL_HC_READY:
-    /* a failed wait for start is a signal for the container, which the
-     * vCPU loop delivers next; anything else ends the trustlet */
-    if (vm->cfg->on_ready != NULL && vm->cfg->on_ready(vm->cfg->on_ready_arg) != 0 &&
-        !mon_signal_pending()) {
+    /* a failed wait for start is a signal for the container, whose default
+     * action ends it (no handler is installed yet); anything else ends the
+     * trustlet with status 1 */
+    if (vm->cfg->on_ready != NULL && vm->cfg->on_ready(vm->cfg->on_ready_arg) != 0) {
       vm->done = true;
-      vm->status = 1;
+      vm->status = mon_signal_pending() ? 128 + mon_signal_first() : 1;
     }
     mon_clock_update(vm); /* time passed while the container was created */
     break;

@@ -62,6 +62,13 @@ void mon_exception(struct mon_vm *vm, uint32_t vector);
 
 /* True when a host signal for the function is waiting to be delivered. */
 bool mon_signal_pending(void);
+/* The lowest such signal, or 0. */
+int mon_signal_first(void);
+/* Hands pending host signals to the guest; true while the guest has not
+ * taken them yet (a blocking request must then return -EINTR at once). */
+bool mon_signal_waiting(struct mon_vm *vm);
+/* Readable when a host signal arrived (poll it with a blocking request). */
+int mon_signal_wake_fd(void);
 
 /* Confine the monitor before guest code runs (sandbox.c). */
 int mon_sandbox(hacher_error_t *err);

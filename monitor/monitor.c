@@ -15,7 +15,11 @@
 #define SZ_2M (2ULL << 20)
 
 static struct mon_vm *current_vm;
-static volatile sig_atomic_t pending_signal;
+/* Forwarded signals not yet handed to the guest: bit N - 1 for signal N. */
+static volatile uint64_t pending_signals;
+/* Self-pipe: wakes a blocking request (TL_HC_SLEEP/POLL/READ) even when the
+ * signal arrives just before the monitor blocks. */
+static int wake_pipe[2] = {-1, -1};
 
 /* Signals the monitor turns into the function's signals; the rest keep their
  * default disposition (SIGKILL/SIGSTOP cannot be caught anyway). */
@@ -24,14 +28,31 @@ static const int forwarded_signals[] = {SIGTERM, SIGINT,  SIGHUP, SIGQUIT,
 
 static void on_signal(int sig)
 {
-  pending_signal = sig;
+  int saved = errno;
+
+  __atomic_or_fetch(&pending_signals, 1ULL << (sig - 1), __ATOMIC_SEQ_CST);
+  if (wake_pipe[1] >= 0 && write(wake_pipe[1], "s", 1) < 0) {
+    /* full pipe: a wake-up is already waiting */
+  }
   if (current_vm != NULL)
     plat_kick(current_vm->plat);
+  errno = saved;
 }
 
 bool mon_signal_pending(void)
 {
-  return pending_signal != 0;
+  return pending_signals != 0;
+}
+
+int mon_signal_wake_fd(void)
+{
+  return wake_pipe[0];
+}
+
+int mon_signal_first(void)
+{
+  uint64_t p = pending_signals;
+  return p == 0 ? 0 : __builtin_ctzll(p) + 1;
 }
 
 static void install_signals(void)
@@ -41,6 +62,8 @@ static void install_signals(void)
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
+  if (wake_pipe[0] < 0 && pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+    wake_pipe[0] = wake_pipe[1] = -1; /* blocking requests then rely on EINTR alone */
   for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
     sigaction(forwarded_signals[i], &sa, NULL);
   signal(SIGPIPE, SIG_IGN); /* a closed stdout is EPIPE for the function */
@@ -140,17 +163,26 @@ static void fault_with_rip(struct mon_vm *vm, const char *what)
   mon_fault(vm, "%s at rip 0x%llx", what, (unsigned long long)r.rip);
 }
 
-/* A host signal reached the monitor: the function gets its default action. */
+/* Host signals go to the guest, whose LibOS runs the function's handler or
+ * the default action; SIGKILL is never forwarded and ends the monitor. */
 static void deliver_signal(struct mon_vm *vm)
 {
-  int sig = pending_signal;
+  uint64_t sigs = __atomic_exchange_n(&pending_signals, 0, __ATOMIC_SEQ_CST);
+  char drain[64];
 
-  pending_signal = 0;
-  if (sig == 0)
+  if (sigs == 0)
     return;
-  log_debug("trustlet \"%s\": killed by host signal %d", vm->cfg->id, sig);
-  vm->done = true;
-  vm->status = 128 + sig;
+  while (wake_pipe[0] >= 0 && read(wake_pipe[0], drain, sizeof(drain)) > 0)
+    ;
+  log_debug("trustlet \"%s\": host signals 0x%llx for the function", vm->cfg->id,
+            (unsigned long long)sigs);
+  vm->shared->sig_pending |= sigs;
+}
+
+bool mon_signal_waiting(struct mon_vm *vm)
+{
+  deliver_signal(vm);
+  return vm->shared->sig_pending != 0;
 }
 
 static void handle_exit(struct mon_vm *vm, const struct plat_exit *ex)
@@ -187,10 +219,7 @@ static int vm_loop(struct mon_vm *vm, hacher_error_t *err)
   struct plat_exit ex;
 
   while (!vm->done) {
-    if (pending_signal != 0) {
-      deliver_signal(vm);
-      break;
-    }
+    deliver_signal(vm);
     if (plat_run(vm->plat, &ex, err) < 0)
       return -1;
     handle_exit(vm, &ex);
