@@ -273,6 +273,10 @@ struct tl_shared {
    * decides: default action, ignore or handler. A blocking request returns
    * -EINTR at once while the word is non-zero. */
   uint64_t sig_pending;
+  /* ABI 3, written by the LibOS: signals whose action is to end the function
+   * and that are not blocked. The monitor ends the trustlet (128+N) on such a
+   * host signal at once, so a function that makes no syscalls still stops. */
+  uint64_t sig_fatal;
 };
 _Static_assert(sizeof(struct tl_shared) <= TL_PAGE_SIZE, "the shared block is one page");
 

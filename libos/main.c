@@ -100,6 +100,7 @@ void los_main(struct tl_shared *shared)
   los_brk_init(info.brk);
   sp = los_build_stack(&ex, &info, top);
   los_proc.stack_start = sp;
+  los_signal_init();
   {
     struct tl_hc ready = {.nr = TL_HC_READY};
     los_hc(&ready); /* blocks until `start` */

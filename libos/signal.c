@@ -144,6 +144,22 @@ static enum sig_action action(int sig)
   return ACT_HANDLER;
 }
 
+/* Tells the monitor which host signals simply end the function. */
+static void publish_fatal(void)
+{
+  uint64_t fatal = 0;
+
+  for (int sig = 1; sig <= NSIG_; sig++)
+    if (action(sig) == ACT_TERM)
+      fatal |= BIT(sig);
+  los_shared->sig_fatal = fatal & ~blocked;
+}
+
+void los_signal_init(void)
+{
+  publish_fatal();
+}
+
 /* The next signal whose handler must run; default actions and ignored
  * signals are carried out on the way. 0 when none. */
 static int next_signal(void)
@@ -280,6 +296,7 @@ static void setup_frame(struct los_regs *r, int sig)
     sig_act[sig][1] &= ~SA_SIGINFO_;
     los_proc.sig_handlers[sig] = 0;
   }
+  publish_fatal();
   /* the handler starts with a clean FPU state; the interrupted one is in the frame */
   __asm__ volatile("fxrstor64 %0" : : "m"(fx_init));
 }
@@ -311,6 +328,7 @@ void los_signal_exit(struct los_regs *r, uint64_t nr)
   } else if (restore_mask) {
     blocked = saved_mask;
     restore_mask = false;
+    publish_fatal();
   }
 }
 
@@ -354,6 +372,7 @@ SYSDEF(rt_sigreturn)
                          .rip = mc->rip,
                          .rflags = rflags};
   blocked = f->uc.sigmask & ~UNBLOCKABLE;
+  publish_fatal();
   altstack_set(&f->uc.stack, r->rsp); /* as Linux: errors are ignored */
   return (int64_t)mc->rax;
 }
@@ -384,6 +403,7 @@ SYSDEF(rt_sigaction)
     los_proc.sig_handlers[sig] = nw[0] == SIG_DFL_ ? 0 : nw[0] == SIG_IGN_ ? 1 : 2;
     if (action(sig) == ACT_IGNORE)
       pending &= ~BIT(sig); /* POSIX: setting ignore discards a pending signal */
+    publish_fatal();
   }
   return 0;
 }
@@ -410,6 +430,7 @@ SYSDEF(rt_sigprocmask)
   case 2: blocked = set; break;
   default: return -EINVAL;
   }
+  publish_fatal();
   return 0; /* signals it unblocked are delivered at this syscall's exit */
 }
 
@@ -433,6 +454,7 @@ SYSDEF(rt_sigsuspend)
   saved_mask = blocked;
   restore_mask = true;
   blocked = *(const uint64_t *)a0 & ~UNBLOCKABLE;
+  publish_fatal();
   while (!los_signal_wake())
     los_sleep_ns(3600ULL * 1000000000ULL);
   return -ERESTARTNOHAND;

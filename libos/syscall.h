@@ -27,6 +27,8 @@ void los_signal_exit(struct los_regs *r, uint64_t nr);
  * return), drops ignored ones; true when a handler is due (return
  * -ERESTARTSYS/-ERESTARTNOHAND then). */
 bool los_signal_wake(void);
+/* Before the function starts: default dispositions, published to the monitor. */
+void los_signal_init(void);
 extern struct los_regs *los_cur_regs;
 
 /* Internal restart codes (never seen by the application), as Linux's. */

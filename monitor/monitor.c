@@ -176,6 +176,11 @@ static void deliver_signal(struct mon_vm *vm)
     ;
   log_debug("trustlet \"%s\": host signals 0x%llx for the function", vm->cfg->id,
             (unsigned long long)sigs);
+  if (sigs & vm->shared->sig_fatal) {
+    vm->done = true; /* what the LibOS would do at the function's next syscall */
+    vm->status = 128 + __builtin_ctzll(sigs & vm->shared->sig_fatal) + 1;
+    return;
+  }
   vm->shared->sig_pending |= sigs;
 }
 

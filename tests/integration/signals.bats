@@ -131,6 +131,13 @@ signal_run()
   assert_equal "$status" 129
 }
 
+@test "a host signal with the default action ends a function that makes no syscalls" {
+  signal_run spin TERM /bin/signals.musl spin
+  assert_equal "$stderr" ""
+  assert_equal "$status" 143
+  assert_output "ready"
+}
+
 @test "SA_RESTART: a read of stdin continues after handlers ran" {
   local fifo=$BATS_TEST_TMPDIR/in
   mkfifo "$fifo"

@@ -1,7 +1,7 @@
 /* signals MODE: signal handlers, masks and frames, checked from inside.
  * Each mode prints what it saw; a failed check prints "FAIL: ..." and
  * exits 1. Modes: term-handler pause-eintr ignore sleep-handler
- * read-restart raise mask altstack resethand fpu nested sigsuspend. */
+ * read-restart spin raise mask altstack resethand fpu nested sigsuspend. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -308,6 +308,11 @@ int main(int argc, char **argv)
     buf[n] = '\0';
     printf("read %zd bytes after %d signals: %s", n, (int)got, buf);
     return 0;
+  }
+  if (strcmp(mode, "spin") == 0) {
+    printf("ready\n");
+    for (;;)
+      got2++; /* no syscalls: a host signal must still end it */
   }
   if (strcmp(mode, "raise") == 0)
     return mode_raise();
