@@ -128,6 +128,13 @@ struct tl_hc {
   } u;
 };
 
+/* General registers of an interrupted vCPU (struct kvm_regs order). */
+struct tl_regs {
+  uint64_t rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+  uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+  uint64_t rip, rflags;
+};
+
 /* Clock base: time = base + (rdtsc - tsc) * mult >> shift. */
 struct tl_clock {
   uint64_t tsc;
@@ -277,6 +284,10 @@ struct tl_shared {
    * and that are not blocked. The monitor ends the trustlet (128+N) on such a
    * host signal at once, so a function that makes no syscalls still stops. */
   uint64_t sig_fatal;
+  /* ABI 3: when a host signal stops the vCPU in application code, the
+   * monitor saves its registers here and resumes it at the LibOS's
+   * signal_entry, so handlers run without waiting for a syscall. */
+  struct tl_regs intr;
 };
 _Static_assert(sizeof(struct tl_shared) <= TL_PAGE_SIZE, "the shared block is one page");
 
@@ -291,5 +302,6 @@ struct tl_los_header {
   uint32_t abi_version;
   uint64_t boot_entry;    /* VA; called with rdi = TL_SHARED_GPA */
   uint64_t syscall_entry; /* VA; the LSTAR target */
+  uint64_t signal_entry;  /* VA; resumes an interrupted application (tl_shared.intr) */
 };
 #endif

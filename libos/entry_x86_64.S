@@ -9,6 +9,7 @@
   .long 3          /* TL_ABI_VERSION */
   .quad los_boot
   .quad los_syscall_entry
+  .quad los_signal_entry
 
   .text
   .globl los_boot
@@ -58,6 +59,7 @@ los_syscall_entry:
   mov %rsp, %rdi
   cld
   call los_syscall
+los_regs_exit:
   mov 13*8(%rsp), %rax
   mov %rax, los_user_rsp(%rip)
   mov 17*8(%rsp), %rax
@@ -81,6 +83,17 @@ los_syscall_entry:
   popfq
   mov los_user_rsp(%rip), %rsp
   jmp *los_user_rip(%rip)
+
+/* The monitor resumes an application it interrupted for a host signal here
+ * (ring 3, the application's registers saved in tl_shared.intr). */
+  .globl los_signal_entry
+los_signal_entry:
+  lea los_stack_top(%rip), %rsp
+  sub $18*8, %rsp
+  mov %rsp, %rdi
+  cld
+  call los_signal_async
+  jmp los_regs_exit
 
 /* los_enter_app(entry, sp): start the application with a clean register file. */
   .globl los_enter_app

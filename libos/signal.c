@@ -310,7 +310,8 @@ static void restart(struct los_regs *r, uint64_t nr)
 void los_signal_exit(struct los_regs *r, uint64_t nr)
 {
   int64_t ret = (int64_t)r->rax;
-  bool restartable = nr != __NR_rt_sigreturn && ret <= -ERESTARTSYS && ret >= -ERESTARTNOHAND;
+  bool restartable =
+      nr != __NR_rt_sigreturn && nr != LOS_NR_NONE && ret <= -ERESTARTSYS && ret >= -ERESTARTNOHAND;
   int sig;
 
   if (!restartable && !restore_mask && los_shared->sig_pending == 0 && !(pending & ~blocked))
@@ -330,6 +331,32 @@ void los_signal_exit(struct los_regs *r, uint64_t nr)
     restore_mask = false;
     publish_fatal();
   }
+}
+
+void los_signal_async(struct los_regs *r)
+{
+  const struct tl_regs *i = &los_shared->intr;
+
+  *r = (struct los_regs){.r15 = i->r15,
+                         .r14 = i->r14,
+                         .r13 = i->r13,
+                         .r12 = i->r12,
+                         .r10 = i->r10,
+                         .r9 = i->r9,
+                         .r8 = i->r8,
+                         .rbp = i->rbp,
+                         .rdi = i->rdi,
+                         .rsi = i->rsi,
+                         .rdx = i->rdx,
+                         .rbx = i->rbx,
+                         .rax = i->rax,
+                         .rsp = i->rsp,
+                         .r11 = i->r11,
+                         .rcx = i->rcx,
+                         .rflags = i->rflags,
+                         .rip = i->rip};
+  los_cur_regs = r;
+  los_signal_exit(r, LOS_NR_NONE);
 }
 
 SYSDEF(rt_sigreturn)

@@ -30,6 +30,9 @@ bool los_signal_wake(void);
 /* Before the function starts: default dispositions, published to the monitor. */
 void los_signal_init(void);
 extern struct los_regs *los_cur_regs;
+/* The entry from the monitor for an interrupted application (entry_x86_64.S). */
+void los_signal_async(struct los_regs *r);
+#define LOS_NR_NONE (~0ULL) /* los_signal_exit outside a syscall */
 
 /* Internal restart codes (never seen by the application), as Linux's. */
 #define ERESTARTSYS 512

@@ -180,6 +180,7 @@ static int load_libos(struct mon_vm *vm, hacher_error_t *err)
                         TL_ABI_VERSION);
   vm->los_boot_entry = hdr.boot_entry;
   vm->los_syscall_entry = hdr.syscall_entry;
+  vm->los_signal_entry = hdr.signal_entry;
   return 0;
 }
 

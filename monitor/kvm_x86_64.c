@@ -267,6 +267,26 @@ int plat_get_regs(struct plat_vm *vm, struct plat_regs *out)
   return 0;
 }
 
+_Static_assert(sizeof(struct kvm_regs) == sizeof(struct tl_regs), "kvm_regs is tl_regs");
+
+int plat_get_gprs(struct plat_vm *vm, struct tl_regs *out)
+{
+  struct kvm_regs regs;
+
+  if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+    return -1;
+  memcpy(out, &regs, sizeof(*out));
+  return 0;
+}
+
+int plat_set_gprs(struct plat_vm *vm, const struct tl_regs *in)
+{
+  struct kvm_regs regs;
+
+  memcpy(&regs, in, sizeof(regs));
+  return ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0 ? -1 : 0;
+}
+
 int plat_tsc(struct plat_vm *vm, uint64_t *tsc, uint32_t *khz)
 {
   struct {

@@ -163,6 +163,22 @@ static void fault_with_rip(struct mon_vm *vm, const char *what)
   mon_fault(vm, "%s at rip 0x%llx", what, (unsigned long long)r.rip);
 }
 
+/* A vCPU stopped in application code (not the LibOS, not the ring-0 stubs)
+ * resumes at the LibOS signal entry, which delivers and then returns to the
+ * saved registers; elsewhere the LibOS sees the signal at its next check. */
+static void interrupt_app(struct mon_vm *vm)
+{
+  struct tl_regs r;
+
+  if (vm->los_signal_entry == 0 || plat_get_gprs(vm->plat, &r) < 0 || r.rip < TL_APP_BASE ||
+      r.rip >= TL_LOS_VA)
+    return;
+  vm->shared->intr = r;
+  r.rip = vm->los_signal_entry;
+  if (plat_set_gprs(vm->plat, &r) < 0)
+    mon_fault(vm, "cannot resume the guest at its signal entry");
+}
+
 /* Host signals go to the guest, whose LibOS runs the function's handler or
  * the default action; SIGKILL is never forwarded and ends the monitor. */
 static void deliver_signal(struct mon_vm *vm)
@@ -182,6 +198,7 @@ static void deliver_signal(struct mon_vm *vm)
     return;
   }
   vm->shared->sig_pending |= sigs;
+  interrupt_app(vm);
 }
 
 bool mon_signal_waiting(struct mon_vm *vm)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "../common/error.h"
+#include "../common/tl_abi.h"
 
 struct plat_vm;
 
@@ -47,6 +48,9 @@ int plat_boot_cpu(struct plat_vm *vm, const struct plat_boot_cpu *cpu, hacher_er
 /* Enter the guest until the next exit. */
 int plat_run(struct plat_vm *vm, struct plat_exit *exit, hacher_error_t *err);
 int plat_get_regs(struct plat_vm *vm, struct plat_regs *regs);
+/* All general registers, rip and rflags (struct tl_regs layout). */
+int plat_get_gprs(struct plat_vm *vm, struct tl_regs *regs);
+int plat_set_gprs(struct plat_vm *vm, const struct tl_regs *regs);
 /* Guest TSC now, paired with the host clock read right after it. */
 int plat_tsc(struct plat_vm *vm, uint64_t *tsc, uint32_t *khz);
 /* Make the next (or current) plat_run return PLAT_EXIT_SIGNAL; async-signal-safe. */

@@ -42,9 +42,11 @@ static const struct rule plain[] = {
     {SCMP_SYS(exit_group), "the trustlet ends"},
 };
 
-/* KVM ioctls the vCPU loop makes; set-up ones (CREATE_VM, SET_*) are gone. */
-static const unsigned long kvm_ioctls[] = {KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_MSRS,
-                                           KVM_GET_TSC_KHZ};
+/* KVM ioctls the vCPU loop makes; set-up ones (CREATE_VM, SET_SREGS, ...)
+ * are gone. SET_REGS: resume an interrupted application at the LibOS's
+ * signal entry (rip only changes; the vCPU's mode and privilege do not). */
+static const unsigned long kvm_ioctls[] = {KVM_RUN,      KVM_GET_REGS,    KVM_GET_SREGS,
+                                           KVM_GET_MSRS, KVM_GET_TSC_KHZ, KVM_SET_REGS};
 
 /* TL_HC_IOCTL's table (hypercall.c) on the container's terminal. */
 static const unsigned long tty_ioctls[] = {TCGETS,     TCSETS,     TCSETSW, TCSETSF,

@@ -138,6 +138,16 @@ signal_run()
   assert_output "ready"
 }
 
+@test "a handler interrupts a loop without syscalls, whose state survives" {
+  local f
+  for f in musl glibc; do
+    signal_run "spin-$f" USR1 "/bin/signals.$f" spin-handler
+    assert_equal "$stderr" ""
+    assert_equal "$status" 6
+    assert_output "$(printf 'ready\nhandler ran in a loop without syscalls; state intact')"
+  done
+}
+
 @test "SA_RESTART: a read of stdin continues after handlers ran" {
   local fifo=$BATS_TEST_TMPDIR/in
   mkfifo "$fifo"
