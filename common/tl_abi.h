@@ -64,6 +64,7 @@ enum tl_hc_nr {
   TL_HC_READY = 9,   /* the program is loaded; returns when the container is started */
   TL_HC_IOCTL = 10,  /* ioctl: a terminal request on container stdio */
   TL_HC_POLL = 11,   /* poll: wait until container stdio is ready */
+  TL_HC_ALARM = 12,  /* alarm: the monitor's ITIMER_REAL; its SIGALRM reaches the guest */
   TL_HC_MAX
 };
 
@@ -96,6 +97,14 @@ struct tl_hc_poll {
   int64_t timeout_ns; /* < 0: until ready or a signal */
 };
 
+/* The old values come back in the slot. set 0: only read them. */
+struct tl_hc_alarm {
+  uint64_t value_ns;    /* first expiry from now; 0 disarms */
+  uint64_t interval_ns; /* then every interval_ns; 0: once */
+  uint32_t set;
+  uint32_t _pad;
+};
+
 struct tl_hc_msg {
   tl_gptr_t buf;
   uint64_t len;
@@ -124,6 +133,7 @@ struct tl_hc {
     struct tl_hc_range range;
     struct tl_hc_ioctl ioctl;
     struct tl_hc_poll poll;
+    struct tl_hc_alarm alarm;
     uint64_t raw[8];
   } u;
 };

@@ -517,6 +517,91 @@ SYSDEF(sigaltstack)
   return 0;
 }
 
+struct timeval_ {
+  int64_t sec, usec;
+};
+
+struct itimerval_ {
+  struct timeval_ interval, value;
+};
+
+static uint64_t tv_ns(const struct timeval_ *tv)
+{
+  return (uint64_t)tv->sec * 1000000000ULL + (uint64_t)tv->usec * 1000ULL;
+}
+
+static struct timeval_ ns_tv(uint64_t ns)
+{
+  return (struct timeval_){(int64_t)(ns / 1000000000ULL), (int64_t)(ns % 1000000000ULL / 1000)};
+}
+
+/* ITIMER_REAL is the monitor's timer (TL_HC_ALARM); the old values come back. */
+static int64_t host_alarm(bool set, uint64_t value_ns, uint64_t interval_ns, struct tl_hc *req)
+{
+  *req = (struct tl_hc){.nr = TL_HC_ALARM};
+  req->u.alarm.value_ns = value_ns;
+  req->u.alarm.interval_ns = interval_ns;
+  req->u.alarm.set = set;
+  return los_hc(req);
+}
+
+SYSDEF(alarm)
+{
+  struct tl_hc req;
+  uint64_t old;
+
+  if (host_alarm(true, (a0 & 0xffffffffULL) * 1000000000ULL, 0, &req) < 0)
+    return 0;
+  old = req.u.alarm.value_ns;
+  /* Linux rounds to the nearest second, and a pending alarm reports at least 1 */
+  return old == 0 ? 0 : (int64_t)LOS_MAX((old + 500000000ULL) / 1000000000ULL, 1);
+}
+
+static int64_t put_itimer(uint64_t uptr, const struct tl_hc *req)
+{
+  struct itimerval_ v = {ns_tv(req->u.alarm.interval_ns), ns_tv(req->u.alarm.value_ns)};
+
+  if (!USER_OK(uptr, sizeof(v), true))
+    return -EFAULT;
+  memcpy((void *)uptr, &v, sizeof(v));
+  return 0;
+}
+
+SYSDEF(setitimer)
+{
+  struct itimerval_ v;
+  struct tl_hc req;
+  int64_t rc;
+
+  if (a0 != 0)
+    return -EINVAL; /* ITIMER_VIRTUAL and ITIMER_PROF are not provided */
+  if (a1 != 0) {
+    if (!USER_OK(a1, sizeof(v), false))
+      return -EFAULT;
+    memcpy(&v, (const void *)a1, sizeof(v));
+  } else {
+    memset(&v, 0, sizeof(v));
+  }
+  if (v.value.sec < 0 || v.value.usec < 0 || v.value.usec >= 1000000 || v.interval.sec < 0 ||
+      v.interval.usec < 0 || v.interval.usec >= 1000000)
+    return -EINVAL;
+  if ((rc = host_alarm(true, tv_ns(&v.value), tv_ns(&v.interval), &req)) < 0)
+    return rc;
+  return a2 != 0 ? put_itimer(a2, &req) : 0;
+}
+
+SYSDEF(getitimer)
+{
+  struct tl_hc req;
+  int64_t rc;
+
+  if (a0 != 0)
+    return -EINVAL;
+  if ((rc = host_alarm(false, 0, 0, &req)) < 0)
+    return rc;
+  return put_itimer(a1, &req);
+}
+
 /* A signal to the function itself; it is acted on at this syscall's exit,
  * so raise() runs the handler before it returns, as on Linux. */
 static int64_t send_self(int sig, int code)

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -178,6 +179,34 @@ static int64_t hc_sleep(struct mon_vm *vm, const struct tl_hc *hc)
   return rc != 0 ? -EINTR : 0;
 }
 
+static struct timeval ns_tv(uint64_t ns)
+{
+  if (ns > SLEEP_MAX_NS * 24 * 365)
+    ns = SLEEP_MAX_NS * 24 * 365;
+  if (ns != 0 && ns < 1000)
+    ns = 1000; /* 0 would disarm */
+  return (struct timeval){(time_t)(ns / 1000000000ULL), (suseconds_t)(ns % 1000000000ULL / 1000)};
+}
+
+static uint64_t tv_ns(struct timeval tv)
+{
+  return (uint64_t)tv.tv_sec * 1000000000ULL + (uint64_t)tv.tv_usec * 1000ULL;
+}
+
+/* The function's ITIMER_REAL is the monitor's own: its SIGALRM takes the
+ * path of every forwarded signal (and so interrupts compute loops too). */
+static int64_t hc_alarm(const struct tl_hc *hc, struct tl_hc *slot)
+{
+  struct tl_hc_alarm a = hc->u.alarm;
+  struct itimerval nw = {ns_tv(a.interval_ns), ns_tv(a.value_ns)}, old;
+
+  if ((a.set ? setitimer(ITIMER_REAL, &nw, &old) : getitimer(ITIMER_REAL, &old)) < 0)
+    return -EINVAL;
+  slot->u.alarm.value_ns = tv_ns(old.it_value);
+  slot->u.alarm.interval_ns = tv_ns(old.it_interval);
+  return 0;
+}
+
 /* Pages the guest no longer uses go back to the host (they read as zero). */
 static int64_t hc_discard(struct mon_vm *vm, const struct tl_hc *hc)
 {
@@ -246,6 +275,7 @@ void mon_hypercall(struct mon_vm *vm, uint32_t gpa)
   case TL_HC_CLOCK: mon_clock_update(vm); break;
   case TL_HC_IOCTL: ret = hc_ioctl(vm, &req); break;
   case TL_HC_POLL: ret = hc_poll(vm, &req, slot); break;
+  case TL_HC_ALARM: ret = hc_alarm(&req, slot); break;
   case TL_HC_READY:
     /* a failed wait for start is a signal for the container, whose default
      * action ends it (no handler is installed yet); anything else ends the

@@ -38,6 +38,8 @@ static const struct rule plain[] = {
     {SCMP_SYS(getpid), "abort()"},
     {SCMP_SYS(gettid), "abort()"},
     {SCMP_SYS(tgkill), "abort()"},
+    {SCMP_SYS(setitimer), "TL_HC_ALARM: the function's alarm/setitimer"},
+    {SCMP_SYS(getitimer), "TL_HC_ALARM: the function's getitimer"},
     {SCMP_SYS(exit), "thread exit"},
     {SCMP_SYS(exit_group), "the trustlet ends"},
 };

@@ -148,6 +148,17 @@ signal_run()
   done
 }
 
+@test "alarm and ITIMER_REAL: SIGALRM handlers, then the default action" {
+  local f
+  for f in musl glibc-pie; do
+    config_args "$B" "/bin/signals.$f" alarm
+    run --separate-stderr hacher_run "$B" "alarm-$f"
+    assert_equal "$stderr" ""
+    assert_equal "$status" 142
+    assert_output "$(printf 'alarm interrupted a loop\nitimer ended pause 3 times')"
+  done
+}
+
 @test "SA_RESTART: a read of stdin continues after handlers ran" {
   local fifo=$BATS_TEST_TMPDIR/in
   mkfifo "$fifo"

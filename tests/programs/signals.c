@@ -1,13 +1,14 @@
 /* signals MODE: signal handlers, masks and frames, checked from inside.
  * Each mode prints what it saw; a failed check prints "FAIL: ..." and
  * exits 1. Modes: term-handler pause-eintr ignore sleep-handler
- * read-restart spin spin-handler raise mask altstack resethand fpu nested sigsuspend. */
+ * read-restart spin spin-handler alarm raise mask altstack resethand fpu nested sigsuspend. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -295,6 +296,35 @@ static int mode_spin_handler(void)
   return 6;
 }
 
+/* alarm interrupts a loop without syscalls; a periodic ITIMER_REAL ends
+ * pause() each period; an alarm without a handler ends the function. */
+static int mode_alarm(void)
+{
+  struct itimerval it = {{0, 100000}, {0, 100000}}, cur;
+  int pauses = 0;
+
+  install(SIGALRM, count, 0);
+  CHECK(alarm(1) == 0, "no alarm was pending");
+  CHECK(alarm(1) == 1, "alarm did not report the pending one");
+  while (!got)
+    got2++;
+  printf("alarm interrupted a loop\n");
+  CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0, "setitimer: %s", strerror(errno));
+  CHECK(getitimer(ITIMER_REAL, &cur) == 0 && cur.it_interval.tv_usec == 100000,
+        "getitimer interval %ld", (long)cur.it_interval.tv_usec);
+  while (pauses < 3)
+    if (pause() == -1 && errno == EINTR)
+      pauses++;
+  printf("itimer ended pause %d times\n", pauses);
+  memset(&it, 0, sizeof(it));
+  CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0, "disarm");
+  signal(SIGALRM, SIG_DFL);
+  alarm(1);
+  pause();
+  printf("FAIL: alive after SIGALRM\n");
+  return 1;
+}
+
 int main(int argc, char **argv)
 {
   const char *mode = argc > 1 ? argv[1] : "";
@@ -349,6 +379,8 @@ int main(int argc, char **argv)
   }
   if (strcmp(mode, "spin-handler") == 0)
     return mode_spin_handler();
+  if (strcmp(mode, "alarm") == 0)
+    return mode_alarm();
   if (strcmp(mode, "raise") == 0)
     return mode_raise();
   if (strcmp(mode, "mask") == 0)
