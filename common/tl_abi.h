@@ -145,6 +145,16 @@ struct tl_regs {
   uint64_t rip, rflags;
 };
 
+/* An application fault handed to the LibOS; signo 0: none. */
+struct tl_fault {
+  uint32_t signo;
+  int32_t code;  /* si_code */
+  uint64_t addr; /* si_addr: CR2 for #PF, else the faulting rip */
+  uint32_t vector;
+  uint32_t _pad;
+  uint64_t error;
+};
+
 /* Clock base: time = base + (rdtsc - tsc) * mult >> shift. */
 struct tl_clock {
   uint64_t tsc;
@@ -298,6 +308,11 @@ struct tl_shared {
    * monitor saves its registers here and resumes it at the LibOS's
    * signal_entry, so handlers run without waiting for a syscall. */
   struct tl_regs intr;
+  /* ABI 3, written by the LibOS: signals with a handler that are not
+   * blocked. An application fault whose signal is one of them goes to the
+   * LibOS (intr + fault) instead of ending the function. */
+  uint64_t sig_caught;
+  struct tl_fault fault;
 };
 _Static_assert(sizeof(struct tl_shared) <= TL_PAGE_SIZE, "the shared block is one page");
 

@@ -153,6 +153,11 @@ static void publish_fatal(void)
     if (action(sig) == ACT_TERM)
       fatal |= BIT(sig);
   los_shared->sig_fatal = fatal & ~blocked;
+  fatal = 0;
+  for (int sig = 1; sig <= NSIG_; sig++)
+    if (action(sig) == ACT_HANDLER)
+      fatal |= BIT(sig);
+  los_shared->sig_caught = fatal & ~blocked;
 }
 
 void los_signal_init(void)
@@ -356,6 +361,25 @@ void los_signal_async(struct los_regs *r)
                          .rflags = i->rflags,
                          .rip = i->rip};
   los_cur_regs = r;
+  if (los_shared->fault.signo != 0) {
+    struct tl_fault flt = los_shared->fault;
+    int sig = (int)flt.signo;
+
+    los_shared->fault.signo = 0;
+    /* as Linux's forced signals: a blocked or no longer caught one kills */
+    if (sig > NSIG_ || (blocked & BIT(sig)) || action(sig) != ACT_HANDLER)
+      los_exit(0, sig > NSIG_ ? SIGSEGV_ : sig);
+    memset(&queued[sig], 0, sizeof(queued[sig]));
+    queued[sig].signo = sig;
+    queued[sig].code = flt.code;
+    queued[sig].u.addr = flt.addr;
+    pending |= BIT(sig);
+    setup_frame(r, sig);
+    ((struct kucontext *)r->rdx)->mc.trapno = flt.vector;
+    ((struct kucontext *)r->rdx)->mc.err = flt.error;
+    ((struct kucontext *)r->rdx)->mc.cr2 = flt.vector == 14 ? flt.addr : 0;
+    return;
+  }
   los_signal_exit(r, LOS_NR_NONE);
 }
 

@@ -35,8 +35,47 @@ static const struct exc_info exceptions[32] = {
 
 /* Frame the stubs leave on the ring-0 stack. */
 struct exc_frame {
-  uint64_t vector, error, rip, cs, rflags, rsp, ss;
+  uint64_t rdx, rax, vector, error, rip, cs, rflags, rsp, ss;
 };
+
+/* Linux's si_code for the fault. */
+static int32_t fault_code(uint32_t vector, uint64_t error)
+{
+  switch (vector) {
+  case 14: return (error & 1) ? 2 : 1; /* SEGV_ACCERR : SEGV_MAPERR */
+  case 6: return 2;                    /* ILL_ILLOPN */
+  case 0: return 1;                    /* FPE_INTDIV */
+  case 3: return 0x80;                 /* SI_KERNEL */
+  default: return 0x80;
+  }
+}
+
+/* The function has a handler for the signal: its registers go to the
+ * shared page and the stub's iretq returns to the LibOS signal entry. */
+static bool to_handler(struct mon_vm *vm, uint64_t frame_gpa, const struct exc_frame *f,
+                       uint32_t vector, uint64_t cr2, int sig)
+{
+  struct tl_regs r;
+  struct exc_frame nf = *f;
+
+  if (vm->los_signal_entry == 0 || !(vm->shared->sig_caught & (1ULL << (sig - 1))) ||
+      plat_get_gprs(vm->plat, &r) < 0)
+    return false;
+  r.rax = f->rax;
+  r.rdx = f->rdx;
+  r.rip = f->rip;
+  r.rsp = f->rsp;
+  r.rflags = f->rflags;
+  vm->shared->intr = r;
+  vm->shared->fault = (struct tl_fault){.signo = (uint32_t)sig,
+                                        .code = fault_code(vector, f->error),
+                                        .addr = vector == 14 ? cr2 : f->rip,
+                                        .vector = vector,
+                                        .error = f->error};
+  nf.rip = vm->los_signal_entry;
+  memcpy(vm->ram + frame_gpa, &nf, sizeof(nf));
+  return true;
+}
 
 void mon_exception(struct mon_vm *vm, uint32_t vector)
 {
@@ -60,6 +99,8 @@ void mon_exception(struct mon_vm *vm, uint32_t vector)
               (unsigned long long)regs.cr2);
     return;
   }
+  if (to_handler(vm, regs.rsp, &f, vector, regs.cr2, exceptions[vector].signal))
+    return;
   log_warn("trustlet \"%s\": function killed by signal %d: %s at rip 0x%llx, address 0x%llx",
            vm->cfg->id, exceptions[vector].signal, name, (unsigned long long)f.rip,
            (unsigned long long)regs.cr2);

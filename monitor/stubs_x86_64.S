@@ -1,6 +1,7 @@
 /* Ring-0 trap stubs, copied into the guest at TL_STUBS_GPA. Each of the 32
  * exception vectors gets a 16-byte slot that pushes (vector, error code) and
- * reports to the monitor; the trap frame stays on the ring-0 stack. */
+ * reports to the monitor with rax and rdx saved; the trap frame stays on the
+ * ring-0 stack. */
 #define TL_EXC_PORT 0x501
 
 .macro vec n
@@ -22,12 +23,17 @@ mon_stubs_start:
   .endr
   .balign 16
 common:
-  movl (%rsp), %eax
+  push %rax
+  push %rdx
+  movl 16(%rsp), %eax
   movw $TL_EXC_PORT, %dx
   outl %eax, %dx
-1:
-  hlt
-  jmp 1b
+  /* resumed only when the monitor hands an application fault to the LibOS
+   * (it rewrote the return rip): back to ring 3 */
+  pop %rdx
+  pop %rax
+  add $16, %rsp
+  iretq
   .globl mon_stubs_end
 mon_stubs_end:
   .section .note.GNU-stack,"",@progbits

@@ -159,6 +159,19 @@ signal_run()
   done
 }
 
+@test "faults reach SIGSEGV, SIGILL and SIGFPE handlers with si_code and si_addr" {
+  local f
+  for f in "${FLAVOURS[@]}"; do
+    config_args "$B" "/bin/signals.$f" fault
+    run --separate-stderr hacher_run "$B" "fault-$f"
+    assert_equal "$status" 139
+    assert_output "$(printf 'SIGSEGV code 1 addr 0x10\nSIGILL code 2\nSIGFPE code 1')"
+    # the last fault has no handler: the monitor's message, as before
+    [[ $stderr == *"function killed by signal 11: #PF page fault"*", address 0x10" ]] \
+      || fail "$stderr"
+  done
+}
+
 @test "SA_RESTART: a read of stdin continues after handlers ran" {
   local fifo=$BATS_TEST_TMPDIR/in
   mkfifo "$fifo"

@@ -1,8 +1,10 @@
 /* signals MODE: signal handlers, masks and frames, checked from inside.
  * Each mode prints what it saw; a failed check prints "FAIL: ..." and
  * exits 1. Modes: term-handler pause-eintr ignore sleep-handler
- * read-restart spin spin-handler alarm raise mask altstack resethand fpu nested sigsuspend. */
+ * read-restart spin spin-handler alarm fault raise mask altstack resethand fpu nested sigsuspend.
+ */
 #include <errno.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -325,6 +327,49 @@ static int mode_alarm(void)
   return 1;
 }
 
+static sigjmp_buf fault_jmp;
+static volatile int fault_sig, fault_code;
+static volatile uintptr_t fault_addr;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+  (void)uc;
+  fault_sig = sig;
+  fault_code = si->si_code;
+  fault_addr = (uintptr_t)si->si_addr;
+  siglongjmp(fault_jmp, 1);
+}
+
+/* Faults reach handlers with Linux's si_code and si_addr; the handler
+ * leaves with siglongjmp, which restores the mask. */
+static int mode_fault(void)
+{
+  struct sigaction sa;
+  volatile int zero = 0;
+  volatile uintptr_t bad = 0x10;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_sigaction = on_fault;
+  sa.sa_flags = SA_SIGINFO;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGSEGV, &sa, NULL);
+  sigaction(SIGILL, &sa, NULL);
+  sigaction(SIGFPE, &sa, NULL);
+  if (sigsetjmp(fault_jmp, 1) == 0)
+    *(volatile int *)bad = 1;
+  printf("SIGSEGV code %d addr 0x%lx\n", fault_code, (unsigned long)fault_addr);
+  if (sigsetjmp(fault_jmp, 1) == 0)
+    __asm__ volatile("ud2");
+  printf("SIGILL code %d\n", fault_code);
+  if (sigsetjmp(fault_jmp, 1) == 0)
+    printf("%d\n", 7 / zero);
+  printf("SIGFPE code %d\n", fault_code);
+  signal(SIGSEGV, SIG_DFL);
+  *(volatile int *)bad = 1;
+  printf("FAIL: alive after the fault\n");
+  return 1;
+}
+
 int main(int argc, char **argv)
 {
   const char *mode = argc > 1 ? argv[1] : "";
@@ -379,6 +424,8 @@ int main(int argc, char **argv)
   }
   if (strcmp(mode, "spin-handler") == 0)
     return mode_spin_handler();
+  if (strcmp(mode, "fault") == 0)
+    return mode_fault();
   if (strcmp(mode, "alarm") == 0)
     return mode_alarm();
   if (strcmp(mode, "raise") == 0)
