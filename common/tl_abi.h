@@ -31,6 +31,7 @@ typedef struct {
 #define TL_APP_BASE 0x200000ULL       /* first byte the application may use */
 #define TL_IMAGE_GPA 0x4000000000ULL  /* 256 GiB */
 #define TL_MOUNTS_GPA 0x5000000000ULL /* host-provided files, read-only */
+#define TL_POLICY_GPA 0x6000000000ULL /* seccomp policy (struct tl_policy), read-only */
 #define TL_RAM_MAX 0x2000000000ULL    /* 128 GiB */
 #define TL_LOS_VA 0xffffffff80000000ULL
 #define TL_LOS_RESERVE 0x800000ULL /* LibOS text/data/bss/stack at the top of RAM */
@@ -194,6 +195,10 @@ struct tl_boot {
   /* process.capabilities, as bit masks of CAP_* numbers (reported, never
    * granting anything the LibOS would not do anyway) */
   uint64_t caps[TL_CAP_SETS];
+  /* seccomp: linux.seccomp compiled by the runtime (struct tl_policy at
+   * TL_POLICY_GPA, policy_size bytes; 0 when the config has none). */
+  uint64_t policy_size;
+  uint8_t policy_digest[32]; /* SHA-256 of the blob */
 };
 
 /* The mounts blob: a header, then entries each followed by the path bytes
@@ -223,6 +228,64 @@ struct tl_mount_entry {
   uint64_t data_len;
   int64_t mtime_sec;
   int64_t mtime_nsec;
+};
+
+/* The seccomp policy blob: the header with a per-syscall index, then
+ * nrules rules, then nconds conditions. The rules of syscall n are
+ * [first[n], first[n + 1]); each rule's conditions are ANDed. An action is
+ * kind << 16 | data, kinds numbered in the kernel's precedence order. */
+#define TL_POLICY_MAGIC 0x4c4f5048u /* "HPOL" */
+#define TL_POLICY_NR 512            /* syscall numbers the index covers */
+#define TL_POLICY_MAX_RULES 16384
+#define TL_POLICY_MAX_CONDS 16384
+#define TL_POLICY_LOG (1u << 0)    /* SECCOMP_FILTER_FLAG_LOG: log all but allow */
+#define TL_POLICY_ENOSYS (1u << 1) /* runc's stub: numbers above enosys_above: ENOSYS */
+enum tl_policy_kind {
+  TL_SC_ALLOW = 0,
+  TL_SC_LOG = 1,
+  TL_SC_TRACE = 2, /* no tracer: ENOSYS */
+  TL_SC_ERRNO = 3, /* data: errno, at most 4095 */
+  TL_SC_TRAP = 4,
+  TL_SC_KILL_THREAD = 5,
+  TL_SC_KILL_PROCESS = 6,
+};
+#define TL_SC_ACTION(kind, data) ((uint32_t)(kind) << 16 | (uint32_t)(data))
+#define TL_SC_KIND(action) ((action) >> 16)
+#define TL_SC_DATA(action) ((action)&0xffffu)
+enum tl_policy_op {
+  TL_SC_NE = 1,
+  TL_SC_LT = 2,
+  TL_SC_LE = 3,
+  TL_SC_EQ = 4,
+  TL_SC_GE = 5,
+  TL_SC_GT = 6,
+  TL_SC_MASKED_EQ = 7, /* (arg & value) == value_two */
+};
+
+struct tl_policy {
+  uint32_t magic;
+  uint32_t flags; /* TL_POLICY_* */
+  uint64_t size;  /* whole blob */
+  uint32_t default_action;
+  uint32_t enosys_above;
+  uint32_t nrules;
+  uint32_t nconds;
+  uint16_t first[TL_POLICY_NR + 1];
+  uint16_t _pad[3];
+};
+
+struct tl_policy_rule {
+  uint32_t action;
+  uint16_t cond_first, cond_count;
+};
+
+struct tl_policy_cond {
+  uint8_t arg; /* 0..5 */
+  uint8_t op;  /* enum tl_policy_op */
+  uint16_t _pad0;
+  uint32_t _pad1;
+  uint64_t value;
+  uint64_t value_two;
 };
 
 /* The page at TL_SHARED_GPA. */

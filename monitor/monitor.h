@@ -27,6 +27,8 @@ struct mon_config {
   uint8_t image_root[32]; /* the trusted root hash */
   const void *mounts;     /* host-provided mounts blob (struct tl_mounts), or NULL */
   size_t mounts_size;
+  const void *policy; /* seccomp policy blob (struct tl_policy), or NULL */
+  size_t policy_size;
   uint64_t ram_size; /* bytes; 0 means MON_DEFAULT_RAM */
   char *const *argv;
   size_t argc;

@@ -10,6 +10,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "host_process.h"
+#include "seccomp_compile.h"
 
 static const struct {
   const char *name;
@@ -106,8 +107,11 @@ int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
     return -1;
   }
   if (hacher_rlimits_convert(cfg, l->rlimits, err) < 0 ||
+      (cfg->seccomp != NULL &&
+       hacher_seccomp_compile(cfg->seccomp, &l->policy, &l->mc.policy_size, err) < 0) ||
       hacher_mounts_collect(cfg, c->bundle, &l->mounts, err) < 0)
     goto fail;
+  l->mc.policy = l->policy;
   l->mc.mounts = l->mounts.data;
   l->mc.mounts_size = l->mounts.size;
   if (hacher_image_get(&cache, c->rootfs, &l->image, &built, err) < 0)
@@ -131,4 +135,6 @@ void hacher_launch_release(struct hacher_launch *l)
   hacher_mounts_free(&l->mounts);
   free(l->rlimits);
   l->rlimits = NULL;
+  free(l->policy);
+  l->policy = NULL;
 }

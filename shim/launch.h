@@ -13,10 +13,12 @@ struct hacher_launch {
   struct hacher_image image;
   struct hacher_mounts mounts;
   struct mon_rlimit *rlimits;
+  void *policy; /* compiled linux.seccomp, or NULL */
   char hostname[256];
 };
 
-/* Find or build the image, collect mounts, fill the monitor config; sets
+/* Find or build the image, collect mounts, compile the seccomp profile,
+ * fill the monitor config; sets
  * c->image. Errors name what failed. Release with hacher_launch_release. */
 int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
                           struct hacher_launch *l, hacher_error_t *err);
