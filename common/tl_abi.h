@@ -161,6 +161,29 @@ enum tl_cap_set {
   TL_CAP_SETS
 };
 
+/* Cgroup views the LibOS can show (the host's mode, chosen by the runtime). */
+enum tl_cgroup_view {
+  TL_CGROUP_V1 = 1, /* one hierarchy per controller: /sys/fs/cgroup/memory/... */
+  TL_CGROUP_V2 = 2, /* the unified hierarchy: /sys/fs/cgroup/memory.max ... */
+};
+
+/* A limit the config does not set. */
+#define TL_UNLIMITED UINT64_MAX
+
+/* linux.resources as the function sees them; set by the runtime, shown by
+ * the LibOS, enforced by the host (guest memory size, the monitor's cgroup). */
+struct tl_limits {
+  uint32_t cgroup_view; /* enum tl_cgroup_view */
+  uint32_t _pad;
+  uint64_t memory_limit; /* bytes or TL_UNLIMITED */
+  uint64_t memory_low;   /* memory.reservation: bytes, 0 unset, or TL_UNLIMITED */
+  uint64_t memory_swap;  /* memory + swap (OCI's memory.swap): bytes or TL_UNLIMITED */
+  uint64_t cpu_shares;   /* 2..262144, or 0 when unset */
+  uint64_t cpu_quota;    /* microseconds per period, or TL_UNLIMITED */
+  uint64_t cpu_period;   /* microseconds (100000 unless set) */
+  uint64_t pids_limit;   /* or TL_UNLIMITED */
+};
+
 /* Written by the monitor before the first instruction; read by the LibOS. */
 struct tl_boot {
   uint32_t abi_version;
@@ -195,6 +218,9 @@ struct tl_boot {
   /* process.capabilities, as bit masks of CAP_* numbers (reported, never
    * granting anything the LibOS would not do anyway) */
   uint64_t caps[TL_CAP_SETS];
+  /* The container's resource limits and the cgroup view the LibOS shows
+   * (/proc/self/cgroup, /sys/fs/cgroup, /proc/meminfo). */
+  struct tl_limits limits;
   /* seccomp: linux.seccomp compiled by the runtime (struct tl_policy at
    * TL_POLICY_GPA, policy_size bytes; 0 when the config has none). */
   uint64_t policy_size;
@@ -202,16 +228,27 @@ struct tl_boot {
 };
 
 /* The mounts blob: a header, then entries each followed by the path bytes
- * (no NUL) and the data bytes, each entry 8-byte aligned. */
+ * (no NUL) and the data bytes, each entry 8-byte aligned. Masked and
+ * read-only paths come after every mount, as runc applies them last. */
 #define TL_MOUNTS_MAGIC 0x544e4d48u /* "HMNT" */
 enum tl_mount_kind {
-  TL_MOUNT_FILE = 1,    /* regular file with data */
-  TL_MOUNT_DIR = 2,     /* directory */
-  TL_MOUNT_SYMLINK = 3, /* data is the target */
-  TL_MOUNT_TMPFS = 4,   /* empty writable directory */
+  TL_MOUNT_FILE = 1,     /* regular file with data */
+  TL_MOUNT_DIR = 2,      /* directory */
+  TL_MOUNT_SYMLINK = 3,  /* data is the target */
+  TL_MOUNT_TMPFS = 4,    /* empty writable directory */
+  TL_MOUNT_SPECIAL = 5,  /* a file system the LibOS provides; data is its type:
+                            proc, sysfs, cgroup, cgroup2, devpts, mqueue */
+  TL_MOUNT_MASKED = 6,   /* linux.maskedPaths entry: no data */
+  TL_MOUNT_READONLY = 7, /* linux.readonlyPaths entry: no data */
+  TL_MOUNT_WHITEOUT = 8  /* TL_MOUNT_LAYER only: the image's entry is deleted */
 };
 #define TL_MOUNT_ROOT (1u << 0) /* the entry is a mount point: hides the image below */
 #define TL_MOUNT_RO (1u << 1)   /* read-only inside the trustlet */
+/* Part of the rootfs itself (the upper layer of an overlay rootfs, whose
+ * lower layers are the image), merged like an overlay upper: no mount point,
+ * directories merge with the image's unless TL_MOUNT_OPAQUE. */
+#define TL_MOUNT_LAYER (1u << 2)
+#define TL_MOUNT_OPAQUE (1u << 3)
 
 struct tl_mounts {
   uint32_t magic;
@@ -294,6 +331,7 @@ struct tl_shared {
   struct tl_clock clock;
   struct tl_hc hc; /* the request slot of vCPU 0 */
 };
+_Static_assert(sizeof(struct tl_shared) <= TL_PAGE_SIZE, "the shared block is one page");
 
 #endif
 

@@ -7,7 +7,7 @@ PKGS=(
   build-essential pkg-config libseccomp-dev libyajl-dev libcap-dev libssl-dev
   bats bats-assert bats-support jq musl-tools busybox-static erofs-utils
   cryptsetup-bin clang llvm runc crun clang-format cppcheck
-  podman conmon containerd bc
+  podman conmon containerd bc python3-grpcio python3-protobuf
 )
 
 # One dpkg-query call and no other forks keep the common case fast; unknown

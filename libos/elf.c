@@ -149,6 +149,7 @@ void los_elf_load(const struct los_exec *ex, struct los_image_info *info)
     los_abort("exec \"%s\": truncated ELF program headers", path);
   load_segments(path, f, &eh, ph, info);
   los_snprintf(los_proc.exe_path, sizeof(los_proc.exe_path), "%s", f->path);
+  los_set_comm(path);
   file_put(f);
 }
 

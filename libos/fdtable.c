@@ -21,7 +21,7 @@ struct los_file *file_stdio(int host_fd, uint32_t flags)
     f->vn.up->refs++;
     f->flags = (flags & ~(uint32_t)O_ACCMODE) | O_RDWR; /* like runc's slave fds */
   }
-  f->path = kstrdup(f->vn.up != NULL ? "/dev/pts/0" : "/dev/stdio");
+  f->path = f->vn.up != NULL ? kstrdup("/dev/pts/0") : NULL; /* pipe:[N] in /proc */
   return f;
 }
 
@@ -32,6 +32,7 @@ void file_put(struct los_file *f)
   if (f->vn.up != NULL)
     mnode_put(f->vn.up);
   kfree(f->path);
+  kfree(f->data);
   kfree(f);
 }
 
@@ -87,4 +88,16 @@ void fd_set_cloexec(int fd, bool on)
 {
   if (fd_get(fd))
     cloexec[fd] = on;
+}
+
+int los_fd_describe(int fd, char *buf, size_t size)
+{
+  struct los_file *f = fd_get(fd);
+
+  if (f == NULL)
+    return -EBADF;
+  /* the host end of stdio is not known inside; it behaves as a pipe */
+  int n = f->path ? los_snprintf(buf, size, "%s", f->path)
+                  : los_snprintf(buf, size, "pipe:[%d]", f->host_fd);
+  return (int)LOS_MIN((size_t)n, size - 1);
 }

@@ -4,6 +4,7 @@
 
 struct tl_shared *los_shared;
 uint64_t los_phys_base;
+uint64_t los_idle_ns;
 
 uint64_t los_gpa(const void *p)
 {
@@ -112,6 +113,8 @@ void los_discard(uint64_t start, uint64_t len)
 void los_sleep_ns(uint64_t ns)
 {
   struct tl_hc req = {.nr = TL_HC_SLEEP};
+  uint64_t t0 = los_time_monotonic_ns();
   req.u.sleep.ns = ns;
   los_hc(&req);
+  los_idle_ns += los_time_monotonic_ns() - t0;
 }

@@ -54,6 +54,7 @@ int64_t los_host_ioctl(int fd, uint32_t cmd, void *buf, uint64_t len);
 int64_t los_host_read(int fd, void *buf, uint64_t len);
 void los_discard(uint64_t start, uint64_t len);
 void los_sleep_ns(uint64_t ns);
+extern uint64_t los_idle_ns; /* time spent blocked in the monitor's sleep */
 
 /* time.c */
 uint64_t los_time_realtime_ns(void);
@@ -84,6 +85,11 @@ bool los_user_ok(const void *addr, uint64_t len, bool write);
 void los_brk_init(uint64_t start);
 uint64_t los_brk(uint64_t want);
 uint64_t los_stack_top_addr(void);
+/* Bytes of the memory pool (application and LibOS heap) and how many are mapped. */
+uint64_t los_mm_pool_size(void);
+uint64_t los_mm_mapped(void);
+/* The i-th mapped range in address order; false past the end. */
+bool los_mm_vma(int i, uint64_t *start, uint64_t *end, uint32_t *prot, enum los_vma_kind *kind);
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 void *krealloc(void *p, size_t size);
@@ -104,7 +110,16 @@ struct los_proc {
   int sig_handlers[65];       /* 0 default, 1 ignore, 2 handler installed */
   uint64_t brk_start;
   char exe_path[4096];
+  uint64_t start_mono_ns, start_real_ns; /* when the trustlet started */
+  uint64_t stack_start;                  /* the initial stack pointer */
 };
 extern struct los_proc los_proc;
+
+/* sys_proc.c: what uname and /proc/version say; the name and blocked signals */
+#define LOS_UNAME_RELEASE "6.1.0-hacher"
+#define LOS_UNAME_VERSION "#1 SMP hacher trustlet"
+const char *los_comm(void);
+void los_set_comm(const char *path); /* from the program's path, as execve does */
+uint64_t los_sigmask(void);
 
 #endif

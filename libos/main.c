@@ -100,9 +100,13 @@ void los_main(struct tl_shared *shared)
   los_elf_load(&ex, &info);
   los_brk_init(info.brk);
   sp = los_build_stack(&ex, &info, top);
+  los_proc.stack_start = sp;
   {
     struct tl_hc ready = {.nr = TL_HC_READY};
     los_hc(&ready); /* blocks until `start` */
   }
+  /* the function's clock (uptime, CPU time) starts now */
+  los_proc.start_mono_ns = los_time_monotonic_ns();
+  los_proc.start_real_ns = los_time_realtime_ns();
   los_enter_app(info.entry, sp);
 }

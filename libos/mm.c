@@ -321,3 +321,27 @@ uint64_t los_stack_top_addr(void)
 {
   return mm_hi;
 }
+
+uint64_t los_mm_pool_size(void)
+{
+  return mm_hi - mm_lo;
+}
+
+uint64_t los_mm_mapped(void)
+{
+  uint64_t sum = 0;
+  for (int i = 0; i < nvmas; i++)
+    sum += vmas[i].end - vmas[i].start;
+  return sum;
+}
+
+bool los_mm_vma(int i, uint64_t *start, uint64_t *end, uint32_t *prot, enum los_vma_kind *kind)
+{
+  if (i < 0 || i >= nvmas)
+    return false;
+  *start = vmas[i].start;
+  *end = vmas[i].end;
+  *prot = vmas[i].prot;
+  *kind = (enum los_vma_kind)vmas[i].kind;
+  return true;
+}

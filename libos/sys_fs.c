@@ -288,7 +288,7 @@ static int stat_at(int dirfd, uint64_t upath, int flags, struct los_kstat *k)
     return rc;
   if (!r.exists)
     return -ENOENT;
-  return vfs_stat(&r.node, k);
+  return r.magic ? stdio_stat(r.magic, k) : vfs_stat(&r.node, k);
 }
 
 static int64_t stat_out(int rc, const struct los_kstat *k, uint64_t ust)
@@ -381,11 +381,6 @@ static int64_t do_readlink(int dirfd, uint64_t upath, uint64_t buf, uint64_t siz
     return -EINVAL;
   if (!USER_OK(buf, size, true))
     return -EFAULT;
-  if (strcmp(pathbuf, "/proc/self/exe") == 0) {
-    size_t n = LOS_MIN(size, strlen(los_proc.exe_path));
-    memcpy((void *)buf, los_proc.exe_path, n);
-    return (int64_t)n;
-  }
   if ((rc = vfs_resolve(dirfd, pathbuf, 0, &r)) < 0)
     return rc;
   if (!r.exists)
@@ -735,6 +730,8 @@ SYSDEF(fchmod)
   struct los_file *f = fd_get((int)a0);
   if (f == NULL)
     return -EBADF;
+  if (f->vn.syn != NULL)
+    return f->vn.writable ? -EPERM : -EROFS;
   if (f->vn.up == NULL)
     return f->vn.writable ? -EOPNOTSUPP : -EROFS;
   f->vn.up->mode = (f->vn.up->mode & S_IFMT) | ((uint32_t)a1 & 07777);
@@ -755,18 +752,39 @@ struct statfs_ {
   int64_t f_namelen, f_frsize, f_flags, f_spare[4];
 };
 
-static int64_t statfs_out(uint64_t ubuf)
+/* f_type by the type /proc/self/mountinfo shows (some runtimes tell the
+ * cgroup version from statfs("/sys/fs/cgroup")). */
+static const struct {
+  const char *fstype;
+  int64_t magic;
+} fs_magic[] = {
+    {"overlay", 0x794c7630}, {"tmpfs", 0x01021994},   {"proc", 0x9fa0},   {"sysfs", 0x62656572},
+    {"cgroup", 0x27e0eb},    {"cgroup2", 0x63677270}, {"devpts", 0x1cd1}, {"mqueue", 0x19800202},
+};
+
+/* statfs of canonical path, or of stdio (a pipe) when path is NULL. */
+static int64_t statfs_out(const char *path, uint64_t ubuf)
 {
   struct statfs_ *s = (struct statfs_ *)ubuf;
+  const struct los_mount *m = path ? los_vfs_mount_of(path) : NULL;
+
   if (!USER_OK(ubuf, sizeof(*s), true))
     return -EFAULT;
   memset(s, 0, sizeof(*s));
-  s->f_type = 0xE0F5E1E2; /* EROFS */
+  s->f_type = 0x50495045; /* pipefs */
+  for (size_t i = 0; m != NULL && i < LOS_ARRAY_SIZE(fs_magic); i++)
+    if (strcmp(m->fstype, fs_magic[i].fstype) == 0)
+      s->f_type = fs_magic[i].magic;
   s->f_bsize = s->f_frsize = 4096;
-  s->f_blocks = los_image.size / 4096;
-  s->f_files = los_image.inos;
   s->f_namelen = 255;
-  s->f_flags = los_proc.readonly_root ? 1 : 0;
+  s->f_flags = m != NULL && m->ro ? 1 : 0; /* ST_RDONLY */
+  if (m != NULL && strcmp(m->fstype, "overlay") == 0) {
+    s->f_blocks = los_image.size / 4096;
+    s->f_files = los_image.inos;
+  } else if (m != NULL && strcmp(m->fstype, "tmpfs") == 0) { /* the memory pool */
+    s->f_blocks = los_mm_pool_size() / 4096;
+    s->f_bfree = s->f_bavail = (los_mm_pool_size() - los_mm_mapped()) / 4096;
+  }
   return 0;
 }
 
@@ -776,12 +794,15 @@ SYSDEF(statfs)
   int rc = los_copy_str(pathbuf, a0, sizeof(pathbuf));
   if (rc < 0 || (rc = vfs_resolve(AT_FDCWD, pathbuf, VFS_FOLLOW, &r)) < 0)
     return rc;
-  return r.exists ? statfs_out(a1) : -ENOENT;
+  if (!r.exists)
+    return -ENOENT;
+  return statfs_out(r.magic ? NULL : r.path, a1);
 }
 
 SYSDEF(fstatfs)
 {
-  return fd_get((int)a0) ? statfs_out(a1) : -EBADF;
+  struct los_file *f = fd_get((int)a0);
+  return f ? statfs_out(f->path, a1) : -EBADF;
 }
 
 SYSDEF(sendfile)

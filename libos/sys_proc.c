@@ -229,8 +229,8 @@ SYSDEF(uname)
   memset(u, 0, sizeof(*u));
   memcpy(u->sysname, "Linux", 6);
   los_snprintf(u->nodename, sizeof(u->nodename), "%s", los_proc.hostname);
-  memcpy(u->release, "6.1.0-hacher", 13);
-  memcpy(u->version, "#1 SMP hacher trustlet", 23);
+  memcpy(u->release, LOS_UNAME_RELEASE, sizeof(LOS_UNAME_RELEASE));
+  memcpy(u->version, LOS_UNAME_VERSION, sizeof(LOS_UNAME_VERSION));
   memcpy(u->machine, "x86_64", 7);
   los_snprintf(u->domainname, sizeof(u->domainname), "%s", los_proc.domainname);
   return 0;
@@ -251,9 +251,9 @@ SYSDEF(sysinfo)
   if (!USER_OK(a0, sizeof(*s), true))
     return -EFAULT;
   memset(s, 0, sizeof(*s));
-  s->uptime = (int64_t)(los_time_monotonic_ns() / 1000000000ULL);
+  s->uptime = (int64_t)((los_time_monotonic_ns() - los_proc.start_mono_ns) / 1000000000ULL);
   s->totalram = los_shared->boot.ram_size;
-  s->freeram = los_shared->boot.ram_size / 2;
+  s->freeram = los_mm_pool_size() - los_mm_mapped(); /* as /proc/meminfo's MemFree */
   s->procs = 1;
   s->mem_unit = 1;
   return 0;
@@ -402,6 +402,21 @@ static char comm[16] = "app";
 #define CAP_V1_ 0x19980330u
 #define CAP_V2_ 0x20071026u
 #define CAP_V3_ 0x20080522u
+const char *los_comm(void)
+{
+  return comm;
+}
+
+void los_set_comm(const char *path)
+{
+  const char *base = strrchr(path, '/');
+  los_snprintf(comm, sizeof(comm), "%s", base ? base + 1 : path);
+}
+
+uint64_t los_sigmask(void)
+{
+  return sigmask;
+}
 
 SYSDEF(prctl)
 {

@@ -124,6 +124,14 @@ SYSDEF(clock_nanosleep)
   return do_sleep(a0, a1, a2, a3); /* the libc turns -errno into a positive result */
 }
 
+/* Only a signal ends pause, and a host signal ends the trustlet in the
+ * monitor (handlers are not run yet): sleep until then. */
+SYSDEF(pause)
+{
+  for (;;)
+    los_sleep_ns(3600ULL * 1000000000ULL);
+}
+
 SYSDEF(getrandom)
 {
   if (a2 & ~(uint64_t)GRND_FLAGS_)

@@ -3,7 +3,8 @@
 #include <linux/stat.h>
 
 #include "memfs.h"
-#include "vfs.h"
+#include "synth.h"
+#include "vfs_int.h"
 
 #define MAX_DEPTH 128
 #define MAX_SYMLINKS 40
@@ -19,6 +20,25 @@ static const struct {
 } devices[] = {
     {"null", 0x103}, {"zero", 0x105}, {"full", 0x107}, {"random", 0x108}, {"urandom", 0x109}};
 
+struct mnode *vfs_dev_null;
+
+/* ... and the links runc puts in /dev. */
+static const struct {
+  const char *name, *target;
+} dev_links[] = {{"fd", "/proc/self/fd"},
+                 {"stdin", "/proc/self/fd/0"},
+                 {"stdout", "/proc/self/fd/1"},
+                 {"stderr", "/proc/self/fd/2"}};
+
+struct mnode *vfs_root_node(uint32_t mode)
+{
+  struct mnode *n = mnode_new(mode);
+  if (n == NULL)
+    los_panic("out of memory");
+  n->uid = n->gid = 0;
+  return n;
+}
+
 /* process.terminal: the slave of the host's pty, seen as runc shows it:
  * /dev/pts/0, with /dev/console the same inode; /dev/tty opens it too. */
 #define PTS0_RDEV 0x8800 /* 136:0 */
@@ -33,11 +53,10 @@ struct mnode *los_tty_node(void)
 
 static struct mnode *dev_node(struct mnode *dir, const char *name, uint32_t mode, uint32_t rdev)
 {
-  struct mnode *n = mnode_new(mode);
+  struct mnode *n = vfs_root_node(mode);
 
-  if (n == NULL || mnode_link(dir, name, n) < 0)
+  if (mnode_link(dir, name, n) < 0)
     los_panic("cannot create /dev/%s", name);
-  n->uid = n->gid = 0;
   n->rdev = rdev;
   return n;
 }
@@ -57,14 +76,24 @@ static void tty_init(struct mnode *dev)
 
 static void dev_init(bool terminal)
 {
-  struct mnode *dev = mnode_new(S_IFDIR | 0755);
+  struct mnode *dev = vfs_root_node(S_IFDIR | 0755);
 
-  if (dev == NULL)
-    los_panic("cannot create /dev");
-  dev->uid = dev->gid = 0;
   dev->opaque = true;
-  for (size_t i = 0; i < LOS_ARRAY_SIZE(devices); i++)
-    dev_node(dev, devices[i].name, S_IFCHR | 0666, devices[i].rdev);
+  for (size_t i = 0; i < LOS_ARRAY_SIZE(devices); i++) {
+    struct mnode *n = dev_node(dev, devices[i].name, S_IFCHR | 0666, devices[i].rdev);
+    if (n->rdev == 0x103) {
+      vfs_dev_null = n;
+      n->refs++; /* masked files show it, even after an unlink */
+    }
+  }
+  for (size_t i = 0; i < LOS_ARRAY_SIZE(dev_links); i++) {
+    struct mnode *n = vfs_root_node(S_IFLNK | 0777);
+    size_t len = strlen(dev_links[i].target);
+    if (mnode_reserve(n, len + 1) < 0 || mnode_link(dev, dev_links[i].name, n) < 0)
+      los_panic("cannot create /dev/%s", dev_links[i].name);
+    memcpy(n->data, dev_links[i].target, len);
+    n->size = len;
+  }
   if (terminal)
     tty_init(dev);
   if (mnode_link(upper_root, "dev", dev) < 0)
@@ -85,16 +114,19 @@ void los_vfs_init(const struct tl_boot *b, bool readonly_root)
   if (upper_root == NULL || tmp == NULL || mnode_link(upper_root, "tmp", tmp) < 0)
     los_panic("cannot create /tmp");
   dev_init((b->flags & TL_BOOT_TERMINAL) != 0);
+  vfs_mounts_init(readonly_root);
 }
 
 static struct vnode root_vnode(void)
 {
-  return (struct vnode){upper_root, los_image.root_nid, root_writable};
+  return VNODE(upper_root, los_image.root_nid, root_writable);
 }
 
-static bool vn_is_dir(const struct vnode *vn)
+bool vfs_is_dir(const struct vnode *vn)
 {
   struct erofs_inode ino;
+  if (vn->syn != NULL)
+    return S_ISDIR(synth_mode(vn));
   if (vn->up != NULL)
     return S_ISDIR(vn->up->mode);
   return erofs_iget(&los_image, vn->low, &ino) == 0 && S_ISDIR(ino.mode);
@@ -103,6 +135,8 @@ static bool vn_is_dir(const struct vnode *vn)
 static uint32_t vn_mode(const struct vnode *vn)
 {
   struct erofs_inode ino;
+  if (vn->syn != NULL)
+    return synth_mode(vn);
   if (vn->up != NULL)
     return vn->up->mode;
   return erofs_iget(&los_image, vn->low, &ino) == 0 ? ino.mode : 0;
@@ -137,20 +171,27 @@ static uint64_t lower_lookup(uint64_t dir, const char *name, size_t len)
 
 static int lookup(const struct vnode *d, const char *name, size_t len, struct vnode *out)
 {
-  struct mdirent *e = d->up ? mnode_find(d->up, name, len) : NULL;
+  struct mdirent *e;
 
-  out->writable = d->writable;
-  out->up = NULL;
-  out->low = LOS_NO_NID;
+  if (d->syn != NULL)
+    return synth_lookup(d, name, len, out);
+  e = d->up ? mnode_find(d->up, name, len) : NULL;
+  *out = VNODE(NULL, LOS_NO_NID, d->writable);
   if (e != NULL) {
     if (e->node->whiteout)
       return -ENOENT;
     out->up = e->node;
-    if (e->node->mount)
+    if (e->node->mount) {
       out->writable = !e->node->mount_ro;
+      out->mnt = true;
+    }
+    if (e->node->syn != NULL) {
+      *out = synth_root(e->node->syn, out->writable);
+      return 0;
+    }
     if (S_ISDIR(e->node->mode) && !e->node->opaque) {
       out->low = lower_lookup(d->low, name, len);
-      if (out->low != LOS_NO_NID && !vn_is_dir(&(struct vnode){NULL, out->low, false}))
+      if (out->low != LOS_NO_NID && !vfs_is_dir(&VNODE(NULL, out->low, false)))
         out->low = LOS_NO_NID;
     }
     return 0;
@@ -185,13 +226,15 @@ static int copy_up_dir(struct vnode *parent, const char *name, struct vnode *d)
 
 /* The upper directory at path, creating what is missing (mount points are
  * made by the runtime, even on a read-only root). */
-static int mkdir_upper(const char *path, size_t len, struct vnode *out)
+int vfs_mkdir_upper(const char *path, size_t len, struct vnode *out)
 {
   struct vnode cur = root_vnode(), child;
   size_t i = 0;
 
   while (i < len) {
     size_t start, n;
+    if (cur.syn != NULL)
+      return -EROFS; /* nothing is mounted inside /proc or /sys */
     while (i < len && path[i] == '/')
       i++;
     start = i;
@@ -211,77 +254,18 @@ static int mkdir_upper(const char *path, size_t len, struct vnode *out)
         return -ENOMEM;
       d->uid = d->gid = 0;
       d->opaque = true;
-      child = (struct vnode){d, LOS_NO_NID, cur.writable};
-    } else if (!vn_is_dir(&child)) {
+      child = VNODE(d, LOS_NO_NID, cur.writable);
+    } else if (!vfs_is_dir(&child)) {
       return -ENOTDIR;
     } else if (child.up == NULL && copy_up_dir(&cur, name, &child) < 0) {
       return -ENOMEM;
     }
     cur = child;
   }
+  if (cur.syn != NULL)
+    return -EROFS;
   *out = cur;
   return 0;
-}
-
-static int add_mount_entry(const struct tl_mount_entry *e, const char *path, const uint8_t *data)
-{
-  static const uint32_t kind_mode[] = {0, S_IFREG, S_IFDIR, S_IFLNK, S_IFDIR};
-  size_t len = e->path_len, slash = len;
-  struct vnode parent;
-  struct mnode *n;
-  int rc;
-
-  while (slash > 0 && path[slash - 1] != '/')
-    slash--;
-  if (slash == 0 || slash == len || len - slash >= 256 || e->kind == 0 || e->kind > 4)
-    return -EINVAL;
-  if ((rc = mkdir_upper(path, slash, &parent)) < 0)
-    return rc;
-  n = mnode_new(kind_mode[e->kind] | (e->mode & 07777));
-  if (n == NULL || (e->data_len > 0 && mnode_reserve(n, e->data_len) < 0))
-    return -ENOMEM;
-  if (e->data_len > 0)
-    memcpy(n->data, data, e->data_len);
-  n->size = e->data_len;
-  n->uid = e->uid;
-  n->gid = e->gid;
-  n->mtime = n->ctime = (struct los_ts){e->mtime_sec, e->mtime_nsec};
-  n->opaque = S_ISDIR(n->mode);
-  n->mount = (e->flags & TL_MOUNT_ROOT) != 0;
-  n->mount_ro = (e->flags & TL_MOUNT_RO) != 0;
-  char name[256];
-  memcpy(name, path + slash, len - slash);
-  name[len - slash] = '\0';
-  return mnode_link(parent.up, name, n);
-}
-
-void los_vfs_add_mounts(const struct tl_boot *b)
-{
-  const uint8_t *p = (const uint8_t *)TL_MOUNTS_GPA;
-  const struct tl_mounts *h = (const struct tl_mounts *)p;
-  uint64_t off = sizeof(*h);
-
-  if (b->mounts_size == 0)
-    return;
-  if (b->mounts_size < sizeof(*h) || h->magic != TL_MOUNTS_MAGIC || h->size != b->mounts_size)
-    los_abort("mounts: malformed blob from the monitor");
-  for (uint32_t i = 0; i < h->count; i++) {
-    const struct tl_mount_entry *e = (const struct tl_mount_entry *)(p + off);
-    uint64_t need;
-    if (off + sizeof(*e) > h->size || e->path_len == 0 || e->path_len >= LOS_PATH_MAX ||
-        e->data_len > h->size)
-      los_abort("mounts: entry %u is malformed", i);
-    need = LOS_ALIGN_UP(sizeof(*e) + e->path_len + e->data_len, 8);
-    if (need > h->size - off)
-      los_abort("mounts: entry %u is malformed", i);
-    char path[LOS_PATH_MAX];
-    memcpy(path, e + 1, e->path_len);
-    path[e->path_len] = '\0';
-    int rc = add_mount_entry(e, path, (const uint8_t *)(e + 1) + e->path_len);
-    if (rc < 0)
-      los_abort("mount on \"%s\": cannot be created in the trustlet (error %d)", path, -rc);
-    off += need;
-  }
 }
 
 int vfs_readlink(const struct vnode *vn, char *buf, uint64_t size)
@@ -289,6 +273,17 @@ int vfs_readlink(const struct vnode *vn, char *buf, uint64_t size)
   struct erofs_inode ino;
   int64_t n;
 
+  if (vn->syn != NULL) {
+    struct sbuf b = {0};
+    if (!S_ISLNK(synth_mode(vn)))
+      return -EINVAL;
+    synth_generate(vn, &b);
+    n = b.oom ? -ENOMEM : (int64_t)LOS_MIN(size, b.len);
+    if (n > 0)
+      memcpy(buf, b.buf, (size_t)n);
+    kfree(b.buf);
+    return (int)n;
+  }
   if (vn->up != NULL) {
     if (!S_ISLNK(vn->up->mode))
       return -EINVAL;
@@ -307,24 +302,35 @@ int vfs_readlink(const struct vnode *vn, char *buf, uint64_t size)
 struct walk {
   struct vnode stack[MAX_DEPTH];
   char names[MAX_DEPTH][256];
+  uint32_t plen[MAX_DEPTH]; /* length of path at each depth ("" is the root) */
+  char path[LOS_PATH_MAX];
   int depth; /* stack[0] is the root */
 };
 
 static void walk_path(const struct walk *w, char *out)
 {
-  size_t len = 0;
-  out[0] = '/';
-  out[1] = '\0';
-  for (int i = 1; i <= w->depth; i++) {
-    size_t n = strlen(w->names[i]);
-    if (len + 1 + n + 1 > LOS_PATH_MAX)
-      break;
-    out[len++] = '/';
-    memcpy(out + len, w->names[i], n + 1);
-    len += n;
-  }
-  if (len == 0)
-    out[1] = '\0';
+  uint32_t n = w->plen[w->depth];
+  if (n == 0)
+    memcpy(out, "/", 2);
+  memcpy(out, w->path, n);
+  out[n > 0 ? n : 1] = '\0';
+}
+
+/* Step into child `name`; its canonical path extends the walk's. */
+static int walk_push(struct walk *w, const char *name, size_t len, const struct vnode *child)
+{
+  uint32_t at = w->plen[w->depth];
+
+  if (w->depth + 1 >= MAX_DEPTH || at + 1 + len + 1 > LOS_PATH_MAX)
+    return -ENAMETOOLONG;
+  w->depth++;
+  memcpy(w->names[w->depth], name, len);
+  w->names[w->depth][len] = '\0';
+  w->path[at] = '/';
+  memcpy(w->path + at + 1, name, len);
+  w->plen[w->depth] = at + 1 + (uint32_t)len;
+  w->stack[w->depth] = *child;
+  return 0;
 }
 
 /* Splice a symlink target in front of the remaining path in buf. */
@@ -369,6 +375,7 @@ static int base_walk(int dirfd, const char *path, struct walk *w, char *buf)
     return -ENAMETOOLONG;
   los_snprintf(buf, LOS_PATH_MAX, "%s/%s", base ? base : "", path);
   w->depth = 0;
+  w->plen[0] = 0;
   w->stack[0] = root_vnode();
   return 0;
 }
@@ -385,6 +392,7 @@ int vfs_resolve(int dirfd, const char *path, unsigned flags, struct vres *res)
   if ((rc = base_walk(dirfd, path, &w, buf)) < 0)
     return rc;
   res->exists = true;
+  res->magic = NULL;
   for (p = buf;;) {
     while (*p == '/')
       p++;
@@ -400,7 +408,7 @@ int vfs_resolve(int dirfd, const char *path, unsigned flags, struct vres *res)
     struct vnode *cur = &w.stack[w.depth], child;
     if (len >= 256)
       return -ENAMETOOLONG;
-    if (!vn_is_dir(cur))
+    if (!vfs_is_dir(cur))
       return -ENOTDIR;
     if (len == 1 && p[0] == '.') {
       p += len;
@@ -426,7 +434,16 @@ int vfs_resolve(int dirfd, const char *path, unsigned flags, struct vres *res)
     }
     if (rc < 0)
       return rc;
-    if (S_ISLNK(vn_mode(&child)) && (!last || (flags & VFS_FOLLOW))) {
+    /* a trailing slash follows a final link too, as on Linux */
+    if (S_ISLNK(vn_mode(&child)) && (!last || (flags & VFS_FOLLOW) || *rest != '\0')) {
+      if (child.syn != NULL && (res->magic = synth_magic(&child)) != NULL) {
+        /* /proc/1/fd/N of stdio names the open file itself */
+        if (!last)
+          return -ENOTDIR;
+        if ((rc = walk_push(&w, p, len, &child)) < 0)
+          return rc;
+        break;
+      }
       if (++links > MAX_SYMLINKS)
         return -ELOOP;
       char restbuf[LOS_PATH_MAX];
@@ -436,14 +453,13 @@ int vfs_resolve(int dirfd, const char *path, unsigned flags, struct vres *res)
       p = buf;
       continue;
     }
-    if (w.depth + 1 >= MAX_DEPTH)
-      return -ENAMETOOLONG;
-    memcpy(w.names[w.depth + 1], p, len);
-    w.names[w.depth + 1][len] = '\0';
-    if ((flags & VFS_UPPER) && !last && child.writable && vn_is_dir(&child) &&
-        (rc = copy_up_dir(cur, w.names[w.depth + 1], &child)) < 0)
+    if ((rc = walk_push(&w, p, len, &child)) < 0)
       return rc;
-    w.stack[++w.depth] = child;
+    vfs_apply_rules(w.path, w.plen[w.depth], &w.stack[w.depth]);
+    struct vnode *top = &w.stack[w.depth];
+    if ((flags & VFS_UPPER) && !last && top->writable && top->syn == NULL && vfs_is_dir(top) &&
+        (rc = copy_up_dir(&w.stack[w.depth - 1], w.names[w.depth], top)) < 0)
+      return rc;
     p += len;
   }
   res->node = w.stack[w.depth];
@@ -459,6 +475,10 @@ int vfs_stat(const struct vnode *vn, struct los_kstat *st)
   struct erofs_inode ino;
 
   memset(st, 0, sizeof(*st));
+  if (vn->syn != NULL) {
+    synth_stat(vn, st);
+    return 0;
+  }
   if (vn->up != NULL) {
     struct mnode *n = vn->up;
     st->ino = n->ino;
@@ -521,6 +541,8 @@ static int create_node(struct vres *r, uint32_t mode, struct mnode **out)
 
   if (!r->parent.writable)
     return -EROFS;
+  if (r->parent.syn != NULL)
+    return -EACCES;
   if (r->parent.up == NULL)
     return -EIO;
   n = mnode_new(mode);
@@ -544,7 +566,19 @@ static struct los_file *file_new(const struct vres *r, int flags)
   f->vn = r->node;
   f->host_fd = -1;
   f->path = kstrdup(r->path);
-  if (r->node.up != NULL) {
+  if (r->node.syn != NULL) {
+    mode = synth_mode(&r->node);
+    if (S_ISREG(mode)) { /* content as of this open, like Linux's seq files */
+      struct sbuf b = {0};
+      synth_generate(&r->node, &b);
+      f->data = b.buf;
+      f->size = b.len;
+      if (b.oom) {
+        file_put(f);
+        return NULL;
+      }
+    }
+  } else if (r->node.up != NULL) {
     r->node.up->refs++;
     mode = r->node.up->mode;
   } else {
@@ -572,12 +606,16 @@ int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_f
 
   if (rc < 0)
     return rc;
+  if (r.magic != NULL) { /* reopening stdio through /proc/1/fd */
+    *out = file_stdio(r.magic->host_fd, (uint32_t)flags & (O_ACCMODE | O_APPEND | O_NONBLOCK));
+    return 0;
+  }
   if (!r.exists) {
     if (!(flags & O_CREAT))
       return -ENOENT;
     if ((rc = create_node(&r, S_IFREG | (mode & 07777 & ~los_proc.umask), &n)) < 0)
       return rc;
-    r.node = (struct vnode){n, LOS_NO_NID, r.parent.writable};
+    r.node = VNODE(n, LOS_NO_NID, r.parent.writable);
   } else if ((flags & O_CREAT) && (flags & O_EXCL)) {
     return -EEXIST;
   }
@@ -588,6 +626,8 @@ int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_f
     return -ENOTDIR;
   if (S_ISDIR(m) && wr)
     return -EISDIR;
+  if (wr && !(flags & O_PATH) && r.node.syn != NULL)
+    return r.node.writable ? -EACCES : -EROFS;
   if (wr && !(flags & O_PATH) && !S_ISCHR(m)) {
     if (!r.node.writable)
       return -EROFS;
@@ -619,6 +659,13 @@ int64_t vfs_read(struct los_file *f, void *buf, uint64_t len, uint64_t off)
     return -EISDIR;
   if (f->type == LF_DEV)
     return dev_read(f, buf, len);
+  if (f->vn.syn != NULL) {
+    if (off >= f->size)
+      return 0;
+    len = LOS_MIN(len, f->size - off);
+    memcpy(buf, f->data + off, len);
+    return (int64_t)len;
+  }
   if (f->vn.up != NULL) {
     struct mnode *n = f->vn.up;
     if (off >= n->size)
@@ -706,6 +753,21 @@ static uint8_t mode_dtype(uint32_t mode)
 
 static const uint8_t erofs_dtype[8] = {0, 8, 4, 2, 6, 1, 12, 10};
 
+/* Entries of a synthetic directory: f->pos - 2 is the synth position. */
+static int synth_getdents(struct los_file *f, void *buf, uint64_t size, uint64_t used)
+{
+  static char name[256];
+  uint64_t pos = f->pos - 2, ino;
+  uint8_t type;
+
+  while (synth_readdir(&f->vn, &pos, name, &ino, &type) > 0) {
+    if (put_dirent(buf, size, &used, ino, pos + 2, type, name, strlen(name)) < 0)
+      return used ? (int)used : -EINVAL;
+    f->pos = pos + 2;
+  }
+  return (int)used;
+}
+
 static bool shadowed(const struct vnode *d, const char *name, size_t len)
 {
   return d->up != NULL && mnode_find(d->up, name, len) != NULL;
@@ -725,6 +787,8 @@ int vfs_getdents(struct los_file *f, void *buf, uint64_t size)
       goto full;
     f->pos++;
   }
+  if (d->syn != NULL)
+    return synth_getdents(f, buf, size, used);
   while (f->pos < LOWER_BIT && d->up != NULL && f->pos - 2 < d->up->nents) {
     struct mdirent *e = &d->up->ents[f->pos - 2];
     if (!e->node->whiteout && put_dirent(buf, size, &used, e->node->ino, f->pos + 1,
@@ -816,8 +880,12 @@ int vfs_unlink(int dirfd, const char *path, bool dir)
     return -ENOTDIR;
   if (!dir && S_ISDIR(m))
     return -EISDIR;
-  if (!r.parent.writable || (r.node.up && r.node.up->mount))
-    return r.node.up && r.node.up->mount ? -EBUSY : -EROFS;
+  if (r.node.mnt)
+    return -EBUSY;
+  if (!r.parent.writable)
+    return -EROFS;
+  if (r.parent.syn != NULL)
+    return -EACCES;
   if (r.parent.up == NULL)
     return -EIO;
   if (dir && !dir_empty(&r.node))
@@ -858,8 +926,12 @@ int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newp
     return -ENOENT;
   if ((rc = vfs_resolve(newdirfd, newpath, VFS_UPPER, &to)) < 0)
     return rc;
+  if (from.node.mnt || (to.exists && to.node.mnt))
+    return -EBUSY;
   if (!from.parent.writable || !to.parent.writable)
     return -EROFS;
+  if (from.parent.syn != NULL || to.parent.syn != NULL)
+    return -EACCES;
   if (from.node.up == NULL) {
     if (S_ISDIR(vn_mode(&from.node)))
       return -EXDEV; /* like overlayfs without redirect_dir */
@@ -891,8 +963,8 @@ static struct mnode *upper_for_attrs(const struct vres *r, int *rc)
   static struct vres c;
 
   *rc = 0;
-  if (!r->node.writable) {
-    *rc = -EROFS;
+  if (!r->node.writable || r->node.syn != NULL) {
+    *rc = r->node.writable ? -EPERM : -EROFS;
     return NULL;
   }
   c = *r;
@@ -936,7 +1008,7 @@ int vfs_chdir(const char *path)
     return rc;
   if (!r.exists)
     return -ENOENT;
-  if (!vn_is_dir(&r.node))
+  if (!vfs_is_dir(&r.node))
     return -ENOTDIR;
   memcpy(cwd, r.path, strlen(r.path) + 1);
   return 0;

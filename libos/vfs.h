@@ -18,6 +18,7 @@ struct los_ts {
 };
 
 struct mnode;
+struct snode; /* a node of a synthetic file system (synth.h) */
 
 struct mdirent {
   char *name;
@@ -29,22 +30,27 @@ struct mnode {
   uint32_t mode, uid, gid, nlink;
   uint64_t ino, size, rdev;
   struct los_ts atime, mtime, ctime;
-  uint32_t refs; /* open files + parent links */
-  bool whiteout; /* hides the lower entry of the same name */
-  bool opaque;   /* directory hides the whole lower directory */
-  bool mount;    /* root of a mount (tmpfs, /tmp, host-provided files) */
-  bool mount_ro; /* ... mounted read-only */
-  char *data;    /* file bytes or symlink target */
+  uint32_t refs;           /* open files + parent links */
+  bool whiteout;           /* hides the lower entry of the same name */
+  bool opaque;             /* directory hides the whole lower directory */
+  bool mount;              /* root of a mount (tmpfs, /tmp, host-provided files) */
+  bool mount_ro;           /* ... mounted read-only */
+  const struct snode *syn; /* mount point of a synthetic file system (its root) */
+  char *data;              /* file bytes or symlink target */
   uint64_t cap;
   struct mdirent *ents;
   uint32_t nents, cap_ents;
 };
 
 /* An object of the merged view. */
+#define VNODE(u, l, w) ((struct vnode){.up = (u), .low = (l), .writable = (w)})
 struct vnode {
-  struct mnode *up; /* upper node, or NULL */
-  uint64_t low;     /* lower nid, or LOS_NO_NID */
-  bool writable;    /* inside a writable tree */
+  struct mnode *up;        /* upper node, or NULL */
+  uint64_t low;            /* lower nid, or LOS_NO_NID */
+  bool writable;           /* inside a writable tree */
+  bool mnt;                /* a mount point, masked or read-only path: cannot be removed */
+  const struct snode *syn; /* synthetic node (then up and low are unused), or NULL */
+  uint32_t sarg;           /* its argument: the fd of a /proc/1/fd entry */
 };
 
 struct los_kstat {
@@ -64,7 +70,19 @@ struct los_file {
   struct vnode vn;
   struct erofs_inode ino; /* lower inode, when vn.up is NULL */
   uint64_t pos;
-  char *path; /* canonical path */
+  char *path; /* canonical path; NULL for stdio unless it is a terminal
+                 (e.g. /dev/pts/0); see los_fd_describe */
+  char *data; /* synthetic file: its content, generated at open */
+  uint64_t size;
+};
+
+/* A mount as /proc/self/mountinfo shows it. */
+struct los_mount {
+  char *path;         /* canonical mount point */
+  const char *fstype; /* "proc", "tmpfs", "cgroup2" ... */
+  const char *source;
+  const char *opts; /* super block options after rw/ro (a v1 cgroup controller), or NULL */
+  bool ro;
 };
 
 extern struct erofs_fs los_image;
@@ -75,8 +93,14 @@ void los_image_mount(const struct tl_boot *b);
 
 /* Mount the verified image and build the upper layer (/tmp, /dev). */
 void los_vfs_init(const struct tl_boot *b, bool readonly_root);
-/* Add the host-provided mounts the monitor placed at TL_MOUNTS_GPA. */
+/* Add the host-provided mounts the monitor placed at TL_MOUNTS_GPA, the
+ * LibOS's own file systems they name (procfs at /proc when none does), then
+ * the masked and read-only paths. */
 void los_vfs_add_mounts(const struct tl_boot *b);
+/* The i-th mount in mount order, or NULL past the end. */
+const struct los_mount *los_vfs_mount(uint32_t i);
+/* The mount holding canonical path `path` (the last one mounted there). */
+const struct los_mount *los_vfs_mount_of(const char *path);
 
 /* Resolution flags */
 #define VFS_FOLLOW 1u /* follow a final symlink */
@@ -88,6 +112,7 @@ struct vres {
   struct vnode parent;
   char name[256];          /* last component */
   char path[LOS_PATH_MAX]; /* canonical absolute path */
+  struct los_file *magic;  /* a followed /proc/1/fd link to stdio: that file */
 };
 
 /* Resolve `path` relative to dirfd (AT_FDCWD = cwd). 0 or -errno. A missing
@@ -121,5 +146,8 @@ void file_put(struct los_file *f);
 struct los_file *file_stdio(int host_fd, uint32_t flags);
 /* /dev/pts/0 when stdio is a terminal (process.terminal), else NULL. */
 struct mnode *los_tty_node(void);
+/* What /proc/1/fd/N shows for fd: the file's path, or "pipe:[N]" for stdio
+ * without one. Returns the length (truncated to size - 1), or -EBADF. */
+int los_fd_describe(int fd, char *buf, size_t size);
 
 #endif

@@ -219,6 +219,7 @@ static int fill_boot(struct mon_vm *vm, hacher_error_t *err)
   b->image_hash_offset = cfg->image_hash_offset;
   memcpy(b->image_root, cfg->image_root, sizeof(b->image_root));
   memcpy(b->caps, cfg->caps, sizeof(b->caps));
+  b->limits = cfg->limits;
   b->mounts_size = cfg->mounts_size;
   if (cfg->mounts_size > 0)
     sha256(cfg->mounts, cfg->mounts_size, b->mounts_digest);

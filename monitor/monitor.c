@@ -64,7 +64,8 @@ int mon_ram_size(int64_t requested, uint64_t *out, hacher_error_t *err)
 
 static int map_image(struct mon_vm *vm, const char *path, hacher_error_t *err)
 {
-  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  cleanup_close int fd =
+      vm->cfg->image_fd >= 0 ? dup(vm->cfg->image_fd) : open(path, O_RDONLY | O_CLOEXEC);
   struct stat st;
 
   if (fd < 0)

@@ -22,6 +22,7 @@ struct mon_rlimit {
 struct mon_config {
   const char *id;
   const char *image_path; /* image of the rootfs: EROFS + dm-verity tree */
+  int image_fd;           /* open on it, or -1: the path is opened */
   uint64_t image_data_size;
   uint64_t image_hash_offset;
   uint8_t image_root[32]; /* the trusted root hash */
@@ -44,8 +45,9 @@ struct mon_config {
   uint64_t caps[TL_CAP_SETS]; /* process.capabilities as masks */
   bool readonly_root;
   bool trace;
-  bool terminal; /* stdio are one terminal: any of them reads and writes */
-  int stdio[3];  /* host fds for the container's 0, 1, 2 */
+  bool terminal;           /* stdio are one terminal: any of them reads and writes */
+  struct tl_limits limits; /* shown to the function as they are */
+  int stdio[3];            /* host fds for the container's 0, 1, 2 */
   /* Called when the program is loaded and about to run (the container is
    * "created"); it returns when the container is started. Non-zero ends the
    * trustlet. NULL: start at once. */

@@ -72,13 +72,23 @@ static void close_other_fds(int *keep, size_t n)
 }
 
 /* The terminal becomes the monitor's controlling terminal, so ^C, hang-up
- * and job-control signals reach the function through the monitor. */
+ * and job-control signals reach the function through the monitor. It also
+ * replaces stdio, as for runc's container process: the caller's stdio may be
+ * a pipe it reads to the end (containerd's shim does), which the monitor
+ * must not hold. */
 static void attach_terminal(struct hacher_launch *l, int slave)
 {
   setsid();
   ioctl(slave, TIOCSCTTY, 0);
+  for (int fd = 0; fd < 3; fd++)
+    if (slave != fd)
+      dup2(slave, fd);
+  if (slave > 2)
+    close(slave);
   l->mc.terminal = true;
-  l->mc.stdio[0] = l->mc.stdio[1] = l->mc.stdio[2] = slave;
+  l->mc.stdio[0] = 0;
+  l->mc.stdio[1] = 1;
+  l->mc.stdio[2] = 2;
 }
 
 static void monitor_main(struct hacher_launch *l, struct ready_ctx *r)
@@ -123,6 +133,135 @@ static int wait_ready(int fd, pid_t pid, hacher_error_t *err)
   return hacher_error(err, 0, "trustlet monitor ended before the container was created");
 }
 
+/* The monitor reports a start-up failure to `create` and ends. */
+static void __attribute__((noreturn)) child_fail(int status_fd, const char *msg)
+{
+  cleanup_free char *text = xasprintf("E%s", msg);
+  (void)!write(status_fd, text, strlen(text));
+  _exit(1);
+}
+
+/* In the new monitor process: join the cgroup before anything is allocated
+ * for the guest (its memory is charged there), keep only what the monitor
+ * needs, take the terminal, apply the host process settings and run the
+ * trustlet. */
+static void __attribute__((noreturn))
+monitor_child(struct hacher_container *c, struct hacher_launch *l, const char *fifo, int status_fd,
+              int slave)
+{
+  hacher_error_t e = NULL;
+  struct ready_ctx r = {status_fd, -1};
+  int fifo_errno;
+
+  if (c->cgroup != NULL && hacher_cgroup_join(c->cgroup, getpid(), &e) < 0)
+    child_fail(status_fd, e->msg);
+  r.fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
+  fifo_errno = errno;
+  {
+    int keep[] = {status_fd, r.fifo_fd, hacher_log_fd(), slave, l->image.fd};
+    close_other_fds(keep, ARRAY_SIZE(keep));
+  }
+  if (r.fifo_fd < 0) {
+    cleanup_free char *msg = xasprintf("open \"%s\": %s", fifo, strerror(fifo_errno));
+    child_fail(status_fd, msg);
+  }
+  if (slave >= 0)
+    attach_terminal(l, slave);
+  if (hacher_host_process_setup(c->config, &e) < 0)
+    child_fail(status_fd, e->msg);
+  monitor_main(l, &r);
+  _exit(1);
+}
+
+/* Fork the monitor and wait until its trustlet is ready (or has failed). */
+static int start_monitor(struct hacher_container *c, struct hacher_launch *l, int slave, pid_t *pid,
+                         hacher_error_t *err)
+{
+  cleanup_free char *fifo = hacher_container_fifo(c);
+  int pipefd[2], rc;
+
+  if (mkfifo(fifo, 0600) < 0 || pipe2(pipefd, O_CLOEXEC) < 0)
+    return hacher_error(err, errno, "create \"%s\"", fifo);
+  *pid = fork();
+  if (*pid < 0) {
+    close(pipefd[0]);
+    close(pipefd[1]);
+    return hacher_error(err, errno, "fork the trustlet monitor");
+  }
+  if (*pid == 0) {
+    close(pipefd[0]);
+    monitor_child(c, l, fifo, pipefd[1], slave);
+  }
+  close(pipefd[1]);
+  rc = wait_ready(pipefd[0], *pid, err);
+  close(pipefd[0]);
+  if (rc < 0)
+    *pid = -1; /* reaped by wait_ready */
+  return rc;
+}
+
+static bool wants_limits(const struct oci_resources *r)
+{
+  return (r->has_memory_limit && r->memory_limit != 0) ||
+         (r->has_memory_reservation && r->memory_reservation != 0) ||
+         (r->has_memory_swap && r->memory_swap != 0) || (r->has_cpu_shares && r->cpu_shares) ||
+         (r->has_cpu_quota && r->cpu_quota != 0) || (r->has_cpu_period && r->cpu_period) ||
+         (r->cpuset_cpus && *r->cpuset_cpus) || (r->cpuset_mems && *r->cpuset_mems) ||
+         (r->has_pids_limit && r->pids_limit != 0);
+}
+
+/* As runc without root: a cgroup that cannot be made for lack of permission
+ * is fine when none was asked for and no limit needs one. */
+static bool can_do_without(const struct oci_config *cfg, const hacher_error_t e)
+{
+  bool denied = e->status == EACCES || e->status == EPERM || e->status == EROFS;
+  bool asked = cfg->cgroups_path != NULL && *cfg->cgroups_path != '\0';
+
+  return denied && geteuid() != 0 && !asked && !wants_limits(&cfg->resources);
+}
+
+/* The container's cgroup with its limits, recorded in the state before the
+ * monitor joins it, so that delete finds it whatever happens next. */
+static int setup_cgroup(struct hacher_global *g, struct hacher_container *c, hacher_error_t *err)
+{
+  cleanup_free char *path = NULL;
+  struct hacher_cgroup *cg;
+
+  if (hacher_cgroup_path(c->config->cgroups_path, c->id, g->systemd_cgroup, &path, err) < 0 ||
+      hacher_cgroup_open(NULL, path, &cg, err) < 0)
+    return -1;
+  if (hacher_cgroup_create(cg, &c->config->resources, err) < 0) {
+    hacher_cgroup_free(cg);
+    if (!can_do_without(c->config, *err))
+      return -1;
+    log_debug("%s: the container runs without a cgroup", (*err)->msg);
+    hacher_error_release(err);
+    return 0;
+  }
+  c->cgroup = cg;
+  if (hacher_container_save(c, "creating", err) < 0) {
+    hacher_cgroup_rollback(cg);
+    hacher_cgroup_free(cg);
+    c->cgroup = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+/* After a failed create: no monitor, no cgroup left. */
+static void undo_create(struct hacher_container *c, pid_t pid)
+{
+  if (pid > 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+  }
+  if (c->cgroup != NULL) {
+    hacher_cgroup_rollback(c->cgroup);
+    hacher_cgroup_free(c->cgroup);
+    c->cgroup = NULL;
+  }
+}
+
 /* The pty master goes to --console-socket, or to `run` in the foreground. */
 static int hand_over_console(struct hacher_console *con, struct hacher_create_opts *o,
                              hacher_error_t *err)
@@ -160,73 +299,44 @@ int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
   const struct oci_config *cfg = c->config;
   struct hacher_console con = {-1, -1, ""};
   struct hacher_launch l;
-  cleanup_free char *fifo = hacher_container_fifo(c);
-  int pipefd[2];
-  pid_t pid;
+  pid_t pid = -1;
+  int rc;
 
   o->console_master = -1;
   c->pid = getpid(); /* until the monitor exists, so a crashed create reads "stopped" */
   c->pid_start = hacher_pid_start(c->pid);
-  if (hacher_container_save(c, "creating", err) < 0 || hacher_launch_prepare(g, c, &l, err) < 0)
+  if (hacher_container_save(c, "creating", err) < 0 || setup_cgroup(g, c, err) < 0)
     return -1;
-  if (cfg->terminal &&
-      hacher_console_open(&con, cfg->console_height, cfg->console_width, err) < 0) {
-    hacher_launch_release(&l);
+  if (hacher_launch_prepare(g, c, &l, err) < 0) {
+    undo_create(c, -1);
     return -1;
   }
-  if (mkfifo(fifo, 0600) < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
-    hacher_console_close(&con);
-    hacher_launch_release(&l);
-    return hacher_error(err, errno, "create \"%s\"", fifo);
-  }
-  pid = fork();
-  if (pid < 0) {
-    hacher_console_close(&con);
-    hacher_launch_release(&l);
-    return hacher_error(err, errno, "fork the trustlet monitor");
-  }
-  if (pid == 0) {
-    struct ready_ctx r = {pipefd[1], open(fifo, O_RDWR | O_CLOEXEC)};
-    int fifo_errno = errno;
-    hacher_error_t cerr = NULL;
-    int keep[] = {pipefd[1], r.fifo_fd, hacher_log_fd(), con.slave};
-    close_other_fds(keep, ARRAY_SIZE(keep));
-    if (r.fifo_fd < 0)
-      hacher_error(&cerr, fifo_errno, "open \"%s\"", fifo);
-    else if (con.slave >= 0)
-      attach_terminal(&l, con.slave);
-    if (cerr != NULL || hacher_host_process_setup(cfg, &cerr) < 0) {
-      cleanup_free char *msg = xasprintf("E%s", cerr->msg);
-      (void)!write(pipefd[1], msg, strlen(msg));
-      _exit(1);
-    }
-    monitor_main(&l, &r);
-  }
-  close(pipefd[1]);
+  rc = cfg->terminal ? hacher_console_open(&con, cfg->console_height, cfg->console_width, err) : 0;
+  if (rc == 0)
+    rc = start_monitor(c, &l, con.slave, &pid, err);
   hacher_launch_release(&l);
-  if (wait_ready(pipefd[0], pid, err) < 0) {
-    close(pipefd[0]);
-    hacher_console_close(&con);
-    return -1;
+  if (rc == 0) {
+    c->pid = pid;
+    c->pid_start = hacher_pid_start(pid);
   }
-  close(pipefd[0]);
-  c->pid = pid;
-  c->pid_start = hacher_pid_start(pid);
-  if ((cfg->terminal && hand_over_console(&con, o, err) < 0) || create_hooks(c, err) < 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+  if (rc == 0 && cfg->terminal)
+    rc = hand_over_console(&con, o, err);
+  hacher_console_close(&con);
+  if (rc == 0)
+    rc = create_hooks(c, err);
+  if (rc == 0 && o->pid_file != NULL) {
+    cleanup_free char *text = xasprintf("%d", (int)pid);
+    rc = write_file_atomic(o->pid_file, text, strlen(text), 0644, err);
+  }
+  if (rc == 0)
+    rc = hacher_container_save(c, "created", err);
+  if (rc < 0) {
+    undo_create(c, pid);
     if (o->console_master >= 0)
       close(o->console_master);
-    return -1;
+    o->console_master = -1;
   }
-  if (o->pid_file != NULL) {
-    cleanup_free char *text = xasprintf("%d", (int)pid);
-    if (write_file_atomic(o->pid_file, text, strlen(text), 0644, err) < 0) {
-      kill(pid, SIGKILL);
-      return -1;
-    }
-  }
-  return hacher_container_save(c, "created", err);
+  return rc;
 }
 
 int hacher_check_console(const struct oci_config *cfg, const char *console_socket, bool detach,

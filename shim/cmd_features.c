@@ -1,20 +1,39 @@
 /* hacher features: the OCI runtime features document. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/capability.h>
 
 #include "../monitor/platform.h"
 #include "commands.h"
+
+/* The capability names process.capabilities may use (libcap's list). */
+static void print_caps(void)
+{
+  for (cap_value_t v = 0; v <= CAP_LAST_CAP; v++) {
+    char *name = cap_to_name(v);
+    printf("%s\"", v ? ", " : "");
+    for (char *p = name; p && *p; p++)
+      putchar(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+    putchar('"');
+    cap_free(name);
+  }
+}
 
 int hacher_cmd_features(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
 {
   printf("{\n"
          "  \"ociVersionMin\": \"1.0.0\",\n"
          "  \"ociVersionMax\": \"1.1.0\",\n"
-         "  \"hooks\": [],\n"
+         "  \"hooks\": [\"prestart\", \"createRuntime\", \"createContainer\", \"startContainer\", "
+         "\"poststart\", \"poststop\"],\n"
          "  \"mountOptions\": [\"ro\", \"rw\", \"bind\", \"rbind\"],\n"
          "  \"linux\": {\n"
-         "    \"namespaces\": [\"pid\", \"network\", \"ipc\", \"uts\", \"mount\", \"cgroup\"],\n"
-         "    \"capabilities\": [],\n"
-         "    \"cgroup\": {\"v1\": false, \"v2\": false, \"systemd\": false, \"systemdUser\": "
+         "    \"namespaces\": [\"pid\", \"network\", \"ipc\", \"uts\", \"mount\", \"cgroup\", "
+         "\"user\", \"time\"],\n"
+         "    \"capabilities\": [");
+  print_caps();
+  printf("],\n"
+         "    \"cgroup\": {\"v1\": true, \"v2\": true, \"systemd\": false, \"systemdUser\": "
          "false},\n"
          "    \"seccomp\": {\"enabled\": true,\n"
          "      \"actions\": [\"SCMP_ACT_ALLOW\", \"SCMP_ACT_ERRNO\", \"SCMP_ACT_KILL\", "

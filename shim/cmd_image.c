@@ -25,7 +25,7 @@ static int image_build(struct hacher_global *g, int argc, char **argv, hacher_er
       return hacher_error(err, 0, "image build: usage: hacher image build ROOTFS -o IMAGE");
   if (out == NULL || optind + 1 != argc)
     return hacher_error(err, 0, "image build: usage: hacher image build ROOTFS -o IMAGE");
-  if (hacher_rootfs_scan(argv[optind], &scan, err) < 0)
+  if (hacher_rootfs_scan(argv[optind], 0, &scan, err) < 0)
     return -1;
   rc = hacher_image_build(argv[optind], &scan, out, &img, err);
   hacher_rootfs_scan_free(&scan);

@@ -1,5 +1,5 @@
-/* hacher kill and delete: signals to the monitor (which gives them to the
- * function), and removal of stopped containers. */
+/* hacher kill, delete, pause and resume: signals to the monitor (which gives
+ * them to the function), removal of stopped containers, the freezer. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -40,25 +40,39 @@ static bool alive(const struct hacher_container *c)
   return c->pid > 0 && strcmp(st, "stopped") != 0 && strcmp(st, "creating") != 0;
 }
 
+/* A frozen monitor dies of SIGKILL only once thawed (runc thaws as well). */
+static void thaw_after_kill(const struct hacher_container *c)
+{
+  if (c->cgroup != NULL)
+    hacher_cgroup_freeze(c->cgroup, false, NULL);
+}
+
 int hacher_cmd_kill(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
 {
   static const struct option opts[] = {{"all", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
   struct hacher_container *c;
   int opt, sig = SIGTERM, rc = 0;
+  bool all = false;
 
-  while ((opt = getopt_long(argc, argv, "+a", opts, NULL)) != -1)
+  while ((opt = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
     if (opt != 'a')
       return hacher_error(err, 0, "kill: invalid option");
+    all = true;
+  }
   if (optind >= argc || argc - optind > 2)
     return hacher_error(err, 0, "kill: usage: hacher kill [--all] ID [SIGNAL]");
   if (argc - optind == 2 && (sig = parse_signal(argv[optind + 1])) < 0)
     return hacher_error(err, 0, "unknown signal \"%s\"", argv[optind + 1]);
   if (hacher_container_load(g->root, argv[optind], &c, err) < 0)
     return -1;
+  /* --all on a stopped container has nothing left to signal: success, as
+   * runc (containerd's shim sends it after every exit of a shared-pid container). */
   if (!alive(c))
-    rc = hacher_error(err, 0, "container not running");
+    rc = all ? 0 : hacher_error(err, 0, "container not running");
   else if (kill(c->pid, sig) < 0)
     rc = hacher_error(err, errno, "kill %d", (int)c->pid);
+  else if (sig == SIGKILL)
+    thaw_after_kill(c);
   hacher_container_destroy(c, false);
   return rc;
 }
@@ -72,6 +86,7 @@ static int kill_and_wait(struct hacher_container *c, hacher_error_t *err)
     return 0;
   if (kill(c->pid, SIGKILL) < 0 && errno != ESRCH)
     return hacher_error(err, errno, "kill %d", (int)c->pid);
+  thaw_after_kill(c);
   for (int i = 0; i < 5000; i++) {
     if (hacher_pid_start(c->pid) != c->pid_start)
       return 0;
@@ -139,6 +154,9 @@ int hacher_cmd_delete(struct hacher_global *g, int argc, char **argv, hacher_err
     else
       rc = kill_and_wait(c, err);
   }
+  /* a cgroup that cannot be removed keeps the state, so delete can be retried */
+  if (rc == 0 && c->cgroup != NULL && hacher_cgroup_remove(c->cgroup, err) < 0)
+    rc = -1;
   if (rc < 0) {
     hacher_container_destroy(c, false);
     return -1;
@@ -146,8 +164,28 @@ int hacher_cmd_delete(struct hacher_global *g, int argc, char **argv, hacher_err
   return hacher_delete_container(c, err);
 }
 
-/* pause/resume: the monitor (and so the vCPU) is stopped with SIGSTOP and
- * continued with SIGCONT; the cgroup freezer joins when cgroups land. */
+/* pause: the monitor (and so the vCPU) is stopped with SIGSTOP, then its
+ * cgroup is frozen; resume thaws, then continues it. */
+static int pause_monitor(struct hacher_container *c, hacher_error_t *err)
+{
+  if (kill(c->pid, SIGSTOP) < 0)
+    return hacher_error(err, errno, "signal %d", (int)c->pid);
+  if (c->cgroup != NULL && hacher_cgroup_freeze(c->cgroup, true, err) < 0) {
+    kill(c->pid, SIGCONT);
+    return -1;
+  }
+  return 0;
+}
+
+static int resume_monitor(struct hacher_container *c, hacher_error_t *err)
+{
+  if (c->cgroup != NULL && hacher_cgroup_freeze(c->cgroup, false, err) < 0)
+    return -1;
+  if (kill(c->pid, SIGCONT) < 0)
+    return hacher_error(err, errno, "signal %d", (int)c->pid);
+  return 0;
+}
+
 static int pause_resume(struct hacher_global *g, int argc, char **argv, bool pause,
                         hacher_error_t *err)
 {
@@ -164,8 +202,8 @@ static int pause_resume(struct hacher_global *g, int argc, char **argv, bool pau
     rc = hacher_error(err, 0, "container not running");
   else if (!pause && strcmp(status, "paused") != 0)
     rc = hacher_error(err, 0, "container not paused");
-  else if (kill(c->pid, pause ? SIGSTOP : SIGCONT) < 0)
-    rc = hacher_error(err, errno, "signal %d", (int)c->pid);
+  else
+    rc = pause ? pause_monitor(c, err) : resume_monitor(c, err);
   if (rc == 0) {
     c->paused = pause;
     rc = hacher_container_save(c, pause ? "paused" : "running", err);

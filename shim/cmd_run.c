@@ -48,6 +48,23 @@ static int wait_monitor(pid_t pid)
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* The monitor is gone, and so goes its cgroup (a failure is only logged:
+ * the container's exit status is what run reports). */
+static void remove_cgroup(struct hacher_container *c)
+{
+  hacher_error_t e = NULL;
+
+  if (c->cgroup == NULL)
+    return;
+  if (hacher_cgroup_remove(c->cgroup, &e) < 0) {
+    log_warn("%s", e->msg);
+    hacher_error_release(&e);
+    return; /* kept in the state, so delete tries again */
+  }
+  hacher_cgroup_free(c->cgroup);
+  c->cgroup = NULL;
+}
+
 /* run = create + start + wait, with this process outside the monitor's
  * sandbox so it can clean up afterwards. */
 static int run_trustlet(struct hacher_global *g, struct hacher_container *c,
@@ -70,6 +87,7 @@ static int run_trustlet(struct hacher_global *g, struct hacher_container *c,
   *status = wait_monitor(c->pid);
   return 0;
 }
+
 int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
 {
   static const struct option opts[] = {
@@ -114,14 +132,20 @@ int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_
   }
   if (detach) { /* create + start; the monitor outlives this command */
     rc = hacher_create_container(g, c, &o, err);
-    if (rc == 0)
-      rc = hacher_start_container(c, err);
-    if (rc < 0)
+    if (rc == 0 && hacher_start_container(c, err) < 0) {
+      kill(c->pid, SIGKILL);
+      wait_monitor(c->pid);
+      rc = -1;
+    }
+    if (rc < 0) {
+      remove_cgroup(c);
       return hacher_abandon_container(c);
+    }
     hacher_container_destroy(c, false);
     return 0;
   }
   rc = run_trustlet(g, c, &o, &status, err);
+  remove_cgroup(c); /* the monitor has ended: even --keep has no use for it */
   if (rc == 0 && keep) {
     c->pid = 0;
     rc = hacher_container_save(c, "stopped", err);

@@ -74,14 +74,61 @@ int hacher_cmd_list(struct hacher_global *g, int argc, char **argv, hacher_error
   return 0;
 }
 
-/* The only process of a trustlet on the host is its monitor. */
+/* A process's uid and command name from /proc ("?" when it is gone). */
+static void proc_info(pid_t pid, unsigned int *uid, char *comm, size_t size)
+{
+  char path[64];
+  FILE *f;
+
+  *uid = 0;
+  snprintf(comm, size, "?");
+  snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+  if ((f = fopen(path, "re")) == NULL)
+    return;
+  while (fgets(path, sizeof(path), f) != NULL)
+    if (sscanf(path, "Uid: %u", uid) == 1)
+      break;
+  fclose(f);
+  snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+  if ((f = fopen(path, "re")) == NULL)
+    return;
+  if (fgets(comm, (int)size, f) != NULL)
+    comm[strcspn(comm, "\n")] = '\0';
+  fclose(f);
+}
+
+static void print_ps(const struct hacher_container *c, const pid_t *pids, size_t n, bool json)
+{
+  if (json) {
+    printf("[");
+    for (size_t i = 0; i < n; i++)
+      printf("%s%d", i ? "," : "", (int)pids[i]);
+    printf("]\n");
+    return;
+  }
+  printf("UID        PID  CMD\n");
+  for (size_t i = 0; i < n; i++) {
+    char comm[64];
+    unsigned int uid;
+    if (pids[i] == c->pid) {
+      printf("root %9d  hacher-monitor %s\n", (int)pids[i], c->id);
+      continue;
+    }
+    proc_info(pids[i], &uid, comm, sizeof(comm));
+    printf("%-4u %9d  %s\n", uid, (int)pids[i], comm);
+  }
+}
+
+/* The processes in the container's cgroup (as runc lists them); without one,
+ * the monitor, the only host process of a trustlet. */
 int hacher_cmd_ps(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
 {
   static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
                                        {NULL, 0, NULL, 0}};
   const char *format = "table";
   struct hacher_container *c;
-  bool running;
+  cleanup_free pid_t *pids = NULL;
+  size_t n = 0;
   int opt;
 
   while ((opt = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
@@ -93,17 +140,15 @@ int hacher_cmd_ps(struct hacher_global *g, int argc, char **argv, hacher_error_t
     return hacher_error(err, 0, "ps: expected exactly one container id");
   if (hacher_container_load(g->root, argv[optind], &c, err) < 0)
     return -1;
-  running = strcmp(hacher_container_status(c), "stopped") != 0;
-  if (strcmp(format, "json") == 0) {
-    if (running)
-      printf("[%d]\n", (int)c->pid);
-    else
-      printf("[]\n");
-  } else {
-    printf("UID        PID  CMD\n");
-    if (running)
-      printf("root %9d  hacher-monitor %s\n", (int)c->pid, c->id);
+  if (c->cgroup != NULL)
+    pids = hacher_cgroup_pids(c->cgroup, &n);
+  if (n == 0 && strcmp(hacher_container_status(c), "stopped") != 0) {
+    free(pids);
+    pids = xmalloc(sizeof(*pids));
+    pids[0] = c->pid;
+    n = 1;
   }
+  print_ps(c, pids, n, strcmp(format, "json") == 0);
   hacher_container_destroy(c, false);
   return 0;
 }

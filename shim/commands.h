@@ -51,6 +51,8 @@ int hacher_cmd_kill(struct hacher_global *g, int argc, char **argv, hacher_error
 int hacher_cmd_delete(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
 int hacher_cmd_pause(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
 int hacher_cmd_resume(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
+int hacher_cmd_exec(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
+int hacher_cmd_update(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
 int hacher_cmd_features(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
 int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
 int hacher_cmd_image(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);

@@ -143,6 +143,15 @@ static char *dup_or_null(const char *s)
   return s ? xstrdup(s) : NULL;
 }
 
+static void load_cgroup(struct hacher_container *c, yajl_val tree)
+{
+  const char *path[] = {"cgroup", NULL};
+  yajl_val v = yajl_tree_get(tree, path, yajl_t_object);
+
+  if (v != NULL && hacher_cgroup_from_tree(v, &c->cgroup) < 0)
+    c->cgroup = NULL;
+}
+
 int hacher_container_load(const char *root, const char *id, struct hacher_container **out,
                           hacher_error_t *err)
 {
@@ -175,6 +184,7 @@ int hacher_container_load(const char *root, const char *id, struct hacher_contai
   c->pid = (pid_t)get_int(tree, "pid");
   c->pid_start = (uint64_t)get_int(tree, "pidStart");
   c->paused = c->status && strcmp(c->status, "paused") == 0;
+  load_cgroup(c, tree);
   yajl_tree_free(tree);
   *out = c;
   return 0;
@@ -195,7 +205,7 @@ static void gen_int(yajl_gen g, const char *k, long long v)
   yajl_gen_integer(g, v);
 }
 
-/* The runc state shape; extra fields (pidStart, image) only in the file. */
+/* The runc state shape; extra fields (pidStart, image, cgroup) only in the file. */
 static char *state_json(const struct hacher_container *c, const char *status, bool file)
 {
   yajl_gen g = yajl_gen_alloc(NULL);
@@ -217,6 +227,10 @@ static char *state_json(const struct hacher_container *c, const char *status, bo
     gen_int(g, "pidStart", (long long)c->pid_start);
     if (c->image)
       gen_str(g, "image", c->image);
+    if (c->cgroup) {
+      yajl_gen_string(g, (const unsigned char *)"cgroup", 6);
+      hacher_cgroup_gen(c->cgroup, g);
+    }
   } else if (c->image) {
     yajl_gen_string(g, (const unsigned char *)"annotations", 11);
     yajl_gen_map_open(g);
@@ -380,6 +394,7 @@ void hacher_container_destroy(struct hacher_container *c, bool remove_state)
   if (remove_state)
     hacher_container_remove_state(c);
   oci_config_free(c->config);
+  hacher_cgroup_free(c->cgroup);
   free(c->id);
   free(c->dir);
   free(c->bundle);

@@ -11,6 +11,7 @@
 
 #include "../common/error.h"
 #include "../oci-spec/config.h"
+#include "cgroup.h"
 
 struct hacher_container {
   char *id;
@@ -24,6 +25,7 @@ struct hacher_container {
   char *image;               /* root hash of the trustlet image, once known */
   char *created;             /* RFC 3339 UTC */
   bool paused;
+  struct hacher_cgroup *cgroup; /* NULL until create makes it (or without cgroups) */
 };
 
 /* runc's rule: ^[\w+-\.]+$ and not "." or "..". */

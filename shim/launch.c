@@ -2,9 +2,11 @@
  * image (found or built), mounts, identity, limits. Shared by run and create. */
 #include "launch.h"
 
+#include <linux/magic.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/resource.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "../common/log.h"
@@ -68,6 +70,57 @@ static void convert_caps(const struct oci_config *cfg, uint64_t *out)
   }
 }
 
+static uint64_t positive_or(bool has, int64_t v, uint64_t none)
+{
+  return has && v > 0 ? (uint64_t)v : none;
+}
+
+/* The cgroup view follows the host: cgroup2 at /sys/fs/cgroup is the unified
+ * hierarchy; anything else (legacy or hybrid) shows v1. The annotation wins. */
+static int cgroup_view(const struct oci_config *cfg, uint32_t *view, hacher_error_t *err)
+{
+  const char *v = oci_config_annotation(cfg, HACHER_CGROUP_VIEW_ANNOTATION);
+  struct statfs sf;
+
+  if (v == NULL) {
+    *view = statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC ? TL_CGROUP_V2
+                                                                                   : TL_CGROUP_V1;
+    return 0;
+  }
+  if (strcmp(v, "v1") != 0 && strcmp(v, "v2") != 0)
+    return hacher_error(err, 0,
+                        "config.json: .annotations[\"%s\"]: expected \"v1\" or \"v2\", got \"%s\"",
+                        HACHER_CGROUP_VIEW_ANNOTATION, v);
+  *view = v[1] == '1' ? TL_CGROUP_V1 : TL_CGROUP_V2;
+  return 0;
+}
+
+int hacher_limits_from_config(const struct oci_config *cfg, struct tl_limits *l,
+                              hacher_error_t *err)
+{
+  const struct oci_resources *r = &cfg->resources;
+
+  memset(l, 0, sizeof(*l));
+  if (cgroup_view(cfg, &l->cgroup_view, err) < 0)
+    return -1;
+  l->memory_limit = positive_or(r->has_memory_limit, r->memory_limit, TL_UNLIMITED);
+  /* reservation: 0 or absent leaves memory.low at 0; -1 is "max" */
+  l->memory_low = !r->has_memory_reservation || r->memory_reservation == 0 ? 0
+                  : r->memory_reservation < 0                              ? TL_UNLIMITED
+                                              : (uint64_t)r->memory_reservation;
+  l->memory_swap = positive_or(r->has_memory_swap, r->memory_swap, TL_UNLIMITED);
+  /* the kernel's range for cpu.shares */
+  l->cpu_shares = r->has_cpu_shares && r->cpu_shares > 0
+                      ? (r->cpu_shares < 2        ? 2
+                         : r->cpu_shares > 262144 ? 262144
+                                                  : r->cpu_shares)
+                      : 0;
+  l->cpu_quota = positive_or(r->has_cpu_quota, r->cpu_quota, TL_UNLIMITED);
+  l->cpu_period = r->has_cpu_period && r->cpu_period > 0 ? r->cpu_period : 100000;
+  l->pids_limit = positive_or(r->has_pids_limit, r->pids_limit, TL_UNLIMITED);
+  return 0;
+}
+
 int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
                           struct hacher_launch *l, hacher_error_t *err)
 {
@@ -109,15 +162,18 @@ int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
   if (hacher_rlimits_convert(cfg, l->rlimits, err) < 0 ||
       (cfg->seccomp != NULL &&
        hacher_seccomp_compile(cfg->seccomp, &l->policy, &l->mc.policy_size, err) < 0) ||
-      hacher_mounts_collect(cfg, c->bundle, &l->mounts, err) < 0)
+      hacher_limits_from_config(cfg, &l->mc.limits, err) < 0 ||
+      hacher_image_get(&cache, c->rootfs, &l->image, &built, err) < 0)
+    goto fail;
+  log_debug("image %s for rootfs \"%s\"%s", l->image.root_hex, c->rootfs, built ? " (built)" : "");
+  /* an overlay rootfs's upper layer comes first, then the bundle's mounts */
+  if (hacher_mounts_collect(cfg, c->bundle, l->image.upper, &l->mounts, err) < 0)
     goto fail;
   l->mc.policy = l->policy;
   l->mc.mounts = l->mounts.data;
   l->mc.mounts_size = l->mounts.size;
-  if (hacher_image_get(&cache, c->rootfs, &l->image, &built, err) < 0)
-    goto fail;
-  log_debug("image %s for rootfs \"%s\"%s", l->image.root_hex, c->rootfs, built ? " (built)" : "");
   l->mc.image_path = l->image.path;
+  l->mc.image_fd = l->image.fd;
   l->mc.image_data_size = l->image.data_size;
   l->mc.image_hash_offset = l->image.hash_offset;
   memcpy(l->mc.image_root, l->image.root, sizeof(l->mc.image_root));

@@ -17,9 +17,18 @@ struct hacher_launch {
   char hostname[256];
 };
 
+/* Annotation that chooses the cgroup view inside the trustlet: "v1" or "v2"
+ * (default: the host's mode). */
+#define HACHER_CGROUP_VIEW_ANNOTATION "org.hacher.cgroup-view"
+
+/* linux.resources and the cgroup view as the LibOS shows them. Errors name
+ * the annotation. */
+int hacher_limits_from_config(const struct oci_config *cfg, struct tl_limits *l,
+                              hacher_error_t *err);
+
 /* Find or build the image, collect mounts, compile the seccomp profile,
- * fill the monitor config; sets
- * c->image. Errors name what failed. Release with hacher_launch_release. */
+ * fill the monitor config; sets c->image. Errors name what failed. Release
+ * with hacher_launch_release. */
 int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
                           struct hacher_launch *l, hacher_error_t *err);
 void hacher_launch_release(struct hacher_launch *l);

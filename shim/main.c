@@ -25,6 +25,8 @@ static const struct {
     {"delete", hacher_cmd_delete, "delete a stopped container"},
     {"pause", hacher_cmd_pause, "pause a running container (its vCPU stops)"},
     {"resume", hacher_cmd_resume, "resume a paused container"},
+    {"exec", hacher_cmd_exec, "run another process in a container (not supported yet)"},
+    {"update", hacher_cmd_update, "change a container's cgroup limits"},
     {"features", hacher_cmd_features, "print the OCI features document"},
     {"spec", hacher_cmd_spec, "create a new specification file (config.json)"},
     {"image", hacher_cmd_image, "build, inspect, verify, list and collect trustlet images"},
@@ -40,7 +42,7 @@ static void usage(FILE *f)
           "  --log-format FORMAT  text (default) or json\n"
           "  --debug              verbose logging\n"
           "  --images DIR         image cache (default $HACHER_IMAGES or /var/lib/hacher/images)\n"
-          "  --systemd-cgroup     accepted for compatibility\n"
+          "  --systemd-cgroup     cgroupsPath is slice:prefix:name (made through cgroupfs)\n"
           "  -v, --version        print the version\n\ncommands:\n");
   for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
     fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
@@ -113,6 +115,10 @@ int main(int argc, char **argv)
     rc = commands[i].fn(&g, argc, argv, &err);
     if (rc < 0) {
       log_error("%s", err->msg);
+      /* runc also prints it when logging to a file: go-runc's callers match
+       * the output ("container not running", "does not exist"). */
+      if (hacher_log_fd() != 2)
+        fprintf(stderr, "hacher: %s\n", err->msg);
       return 1;
     }
     return rc;

@@ -9,6 +9,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <sys/mount.h>
+#include <sched.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -106,29 +109,139 @@ static int build(const struct hacher_image_cache *c, const char *rootfs,
   return 0;
 }
 
+/* Build the image of `dir` (a whole-tree walk finds the special files to
+ * skip) and index it under scan's key. */
+static int build_tree(const struct hacher_image_cache *c, const char *dir,
+                      const struct hacher_rootfs_scan *scan, struct hacher_image *img,
+                      hacher_error_t *err)
+{
+  struct hacher_rootfs_scan full;
+  int rc;
+
+  if (hacher_rootfs_scan(dir, 0, &full, err) < 0)
+    return -1;
+  memcpy(full.key, scan->key, sizeof(full.key));
+  memcpy(full.key_hex, scan->key_hex, sizeof(full.key_hex));
+  rc = build(c, dir, &full, img, err);
+  hacher_rootfs_scan_free(&full);
+  return rc;
+}
+
+/* In a child with a private mount namespace (the mount vanishes with it):
+ * the lower layers merged by a read-only overlay mount, built and indexed. */
+static void __attribute__((noreturn))
+build_merged_lowers(const struct hacher_image_cache *c, const struct hacher_rootfs_scan *scan,
+                    int status_fd)
+{
+  cleanup_free char *dir = xasprintf("%s/tmp/lowers.XXXXXX", c->dir);
+  cleanup_free char *opts = xstrdup("lowerdir=");
+  hacher_error_t err = NULL;
+  struct hacher_image img;
+  bool made = false;
+
+  for (size_t i = 0; scan->lowers[i] != NULL; i++) {
+    char *o = xasprintf("%s%s%s", opts, i ? ":" : "", scan->lowers[i]);
+    free(opts);
+    opts = o;
+  }
+  if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    hacher_error(&err, errno, "a private mount namespace for the lower layers");
+  else if (!(made = mkdtemp(dir) != NULL))
+    hacher_error(&err, errno, "mkdtemp \"%s\"", dir);
+  else if (mount("overlay", dir, "overlay", MS_RDONLY, opts) < 0)
+    hacher_error(&err, errno, "mount the lower layers (%s) on \"%s\"", opts, dir);
+  else if (build_tree(c, dir, scan, &img, &err) == 0)
+    hacher_image_release(&img);
+  if (err != NULL)
+    (void)!write(status_fd, err->msg, strlen(err->msg));
+  if (made) {
+    umount2(dir, MNT_DETACH);
+    rmdir(dir);
+  }
+  _exit(err != NULL);
+}
+
+/* The image of an overlay rootfs's lower layers: one layer is a directory
+ * already; several are merged by overlayfs in a child. */
+static int build_lowers(const struct hacher_image_cache *c, const struct hacher_rootfs_scan *scan,
+                        struct hacher_image *img, hacher_error_t *err)
+{
+  char msg[1024];
+  ssize_t n = 0;
+  int p[2], st;
+  pid_t pid;
+
+  if (scan->lowers[1] == NULL)
+    return build_tree(c, scan->lowers[0], scan, img, err);
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return hacher_error(err, errno, "pipe");
+  pid = fork();
+  if (pid == 0) {
+    close(p[0]);
+    build_merged_lowers(c, scan, p[1]);
+  }
+  close(p[1]);
+  if (pid > 0)
+    while ((n = read(p[0], msg, sizeof(msg) - 1)) < 0 && errno == EINTR)
+      ;
+  close(p[0]);
+  if (pid < 0)
+    return hacher_error(err, errno, "fork");
+  waitpid(pid, &st, 0);
+  msg[n > 0 ? n : 0] = '\0';
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    return hacher_error(err, 0, "%s", n > 0 ? msg : "building the lower layers' image failed");
+  return lookup(c, scan->key_hex, img) == 0
+             ? 0
+             : hacher_error(err, 0, "the lower layers' image is missing after its build");
+}
+
+/* Find or build the image for one key, building once under the key's lock. */
+static int get_keyed(const struct hacher_image_cache *c, const char *rootfs,
+                     const struct hacher_rootfs_scan *scan, struct hacher_image *img, int *built,
+                     hacher_error_t *err)
+{
+  int lock, rc = 0;
+
+  if (lookup(c, scan->key_hex, img) == 0)
+    return 0;
+  lock = lock_key(c, scan->key_hex, err);
+  if (lock < 0)
+    return -1;
+  /* Someone else may have built it while we waited for the lock. */
+  if (lookup(c, scan->key_hex, img) < 0) {
+    rc = scan->overlay ? build_lowers(c, scan, img, err) : build(c, rootfs, scan, img, err);
+    *built = rc == 0;
+  }
+  close(lock);
+  return rc;
+}
+
 int hacher_image_get(const struct hacher_image_cache *c, const char *rootfs,
                      struct hacher_image *img, int *built, hacher_error_t *err)
 {
   struct hacher_rootfs_scan scan;
-  int lock, rc = 0;
+  int rc;
 
   *built = 0;
-  if (cache_init(c, err) < 0 || hacher_rootfs_scan(rootfs, &scan, err) < 0)
+  if (cache_init(c, err) < 0 || hacher_rootfs_scan(rootfs, HACHER_SCAN_LAYERS, &scan, err) < 0)
     return -1;
-  if (lookup(c, scan.key_hex, img) == 0)
-    goto out;
-  lock = lock_key(c, scan.key_hex, err);
-  if (lock < 0) {
-    rc = -1;
-    goto out;
+  if (scan.overlay)
+    log_debug("rootfs \"%s\" keyed by its %zu lower layer(s)%s", rootfs, scan.nlowers,
+              scan.upper ? "; its upper layer travels with the container" : "");
+  else
+    log_debug("rootfs \"%s\" keyed by the whole tree (%zu entries)", rootfs, scan.entries);
+  rc = get_keyed(c, rootfs, &scan, img, built, err);
+  if (rc < 0 && scan.overlay) { /* e.g. no permission to mount: the merged tree, then */
+    log_warn("%s; using the whole rootfs as the image", (*err)->msg);
+    hacher_error_release(err);
+    hacher_rootfs_scan_free(&scan);
+    if (hacher_rootfs_scan(rootfs, 0, &scan, err) < 0)
+      return -1;
+    rc = get_keyed(c, rootfs, &scan, img, built, err);
   }
-  /* Someone else may have built it while we waited for the lock. */
-  if (lookup(c, scan.key_hex, img) < 0) {
-    rc = build(c, rootfs, &scan, img, err);
-    *built = rc == 0;
-  }
-  close(lock);
-out:
+  if (rc == 0 && scan.overlay && scan.upper != NULL)
+    img->upper = xstrdup(scan.upper);
   hacher_rootfs_scan_free(&scan);
   return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef HACHER_IMAGE_H
 #define HACHER_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,9 @@
 
 struct hacher_image {
   char *path;
+  char *upper;          /* the rootfs's upper layer, when the image is its lower layers */
+  int fd;               /* read-only on the file while path is set: a gc unlinking the path
+                         * between lookup and the monitor's mmap cannot take the image away */
   uint64_t data_size;   /* EROFS bytes (4 KiB multiple) */
   uint64_t hash_offset; /* verity superblock; the tree follows one block later */
   uint64_t file_size;
@@ -25,12 +29,27 @@ struct hacher_image {
 struct hacher_rootfs_scan {
   uint8_t key[32];
   char key_hex[65];
-  char **skipped; /* relative paths of devices, fifos and sockets */
+  char **skipped; /* relative paths of devices, fifos and sockets (whole-tree walks) */
   size_t skipped_count;
-  size_t entries;
+  size_t entries; /* entries walked */
+  bool overlay;   /* keyed by overlay layers (HACHER_SCAN_LAYERS) */
+  char **lowers;  /* overlay: the lower layers, top first (NULL-terminated) */
+  size_t nlowers;
+  char *upper; /* overlay: the upper layer, or NULL */
 };
 
-int hacher_rootfs_scan(const char *rootfs, struct hacher_rootfs_scan *scan, hacher_error_t *err);
+/* An overlay rootfs's upper layer travels with the container when it is at
+ * most this big; otherwise the whole merged tree is the image. */
+#define HACHER_LAYER_MAX_ENTRIES 5000
+#define HACHER_LAYER_MAX_BYTES (32ULL << 20)
+
+/* Allow keying an overlay-mounted rootfs by its layers (scan.c says why
+ * that is sound); without it, or when it does not apply, the whole tree is
+ * walked and special files are collected. */
+#define HACHER_SCAN_LAYERS 1u
+
+int hacher_rootfs_scan(const char *rootfs, unsigned int flags, struct hacher_rootfs_scan *scan,
+                       hacher_error_t *err);
 void hacher_rootfs_scan_free(struct hacher_rootfs_scan *scan);
 
 /* Build the image of `rootfs` at `out` (temporary file, then rename); the

@@ -7,14 +7,18 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "../common/log.h"
 #include "../common/tl_abi.h"
 #include "../common/util.h"
 
-static const char *const provided_types[] = {"proc",   "sysfs",   "devpts",   "mqueue",
-                                             "cgroup", "cgroup2", "devtmpfs", "securityfs"};
+/* File systems the LibOS provides at their destination (TL_MOUNT_SPECIAL). */
+static const char *const special_types[] = {"proc",    "sysfs",  "cgroup",
+                                            "cgroup2", "devpts", "mqueue"};
+/* Kernel file systems with nothing to show inside a trustlet. */
+static const char *const skipped_types[] = {"devtmpfs", "securityfs"};
 
 struct walk {
   struct hacher_mounts *m;
@@ -42,7 +46,8 @@ static int add(struct walk *w, const char *path, uint32_t kind, uint32_t flags,
   size_t plen = strlen(path), off;
   struct tl_mount_entry *e;
 
-  bool counted = !(flags & TL_MOUNT_ROOT); /* mount points themselves are free */
+  /* mount points and paths themselves are free */
+  bool counted = !(flags & TL_MOUNT_ROOT) && kind <= TL_MOUNT_SYMLINK;
 
   if ((counted && m->copied >= HACHER_MOUNTS_MAX_ENTRIES) ||
       m->bytes + len > HACHER_MOUNTS_MAX_BYTES)
@@ -172,12 +177,12 @@ static bool has_option(const struct oci_mount *mnt, const char *opt)
   return false;
 }
 
-static bool provided(const struct oci_mount *mnt)
+static bool type_in(const struct oci_mount *mnt, const char *const *types, size_t n)
 {
-  for (size_t i = 0; i < ARRAY_SIZE(provided_types); i++)
-    if (mnt->type && strcmp(mnt->type, provided_types[i]) == 0)
+  for (size_t i = 0; i < n; i++)
+    if (mnt->type && strcmp(mnt->type, types[i]) == 0)
       return true;
-  return strcmp(mnt->destination, "/dev") == 0; /* the LibOS's own /dev */
+  return false;
 }
 
 static int collect_one(struct hacher_mounts *m, const struct oci_mount *mnt, const char *bundle,
@@ -192,8 +197,12 @@ static int collect_one(struct hacher_mounts *m, const struct oci_mount *mnt, con
   if (mnt->destination[0] != '/')
     return hacher_error(err, 0, "mount on \"%s\": destination must be absolute", mnt->destination);
   if (!bind) {
-    if (provided(mnt))
-      return 0;
+    if (strcmp(mnt->destination, "/dev") == 0 ||
+        type_in(mnt, skipped_types, ARRAY_SIZE(skipped_types)))
+      return 0; /* the LibOS's own /dev; nothing to show */
+    if (type_in(mnt, special_types, ARRAY_SIZE(special_types)))
+      return add(&w, mnt->destination, TL_MOUNT_SPECIAL, TL_MOUNT_ROOT, NULL, mnt->type,
+                 strlen(mnt->type), err);
     if (mnt->type && strcmp(mnt->type, "tmpfs") == 0)
       return add(&w, mnt->destination, TL_MOUNT_TMPFS, TL_MOUNT_ROOT, NULL, NULL, 0, err);
     log_warn("mount \"%s\" of type \"%s\": not supported in a trustlet, skipped", mnt->destination,
@@ -206,18 +215,137 @@ static int collect_one(struct hacher_mounts *m, const struct oci_mount *mnt, con
   return copy_at(&w, AT_FDCWD, src, src, mnt->destination, TL_MOUNT_ROOT, true, err);
 }
 
-int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle, struct hacher_mounts *m,
-                          hacher_error_t *err)
+/* maskedPaths and readonlyPaths: the LibOS applies them after every mount. */
+static int collect_paths(struct hacher_mounts *m, char **paths, size_t n, uint32_t kind,
+                         hacher_error_t *err)
+{
+  const char *what = kind == TL_MOUNT_MASKED ? "maskedPaths" : "readonlyPaths";
+
+  for (size_t i = 0; i < n; i++) {
+    struct walk w = {m, paths[i], paths[i], 0};
+    if (paths[i][0] != '/')
+      return hacher_error(err, 0, "config.json: .linux.%s[%zu]: \"%s\" is not an absolute path",
+                          what, i, paths[i]);
+    if (strlen(paths[i]) >= 4096)
+      return hacher_error(err, 0, "config.json: .linux.%s[%zu]: longer than 4095 bytes", what, i);
+    if (add(&w, paths[i], kind, 0, NULL, NULL, 0, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* One entry of the rootfs's upper layer: overlayfs marks deletions with
+ * 0:0 character devices and directories that hide the layers below with
+ * the opaque xattr. Entries are opened relative to their directory without
+ * following symlinks, as for mount copies. */
+static int layer_entry(struct walk *w, int dfd, const char *name, const char *path, int depth,
+                       hacher_error_t *err);
+
+static int layer_dir(struct walk *w, int fd, const char *path, int depth, hacher_error_t *err)
+{
+  DIR *d = fdopendir(fd);
+  struct dirent *e;
+  int rc = 0;
+
+  if (d == NULL) {
+    close(fd);
+    return hacher_error(err, errno, "rootfs upper layer \"%s\": \"%s\"", w->src, path);
+  }
+  while (rc == 0 && (e = readdir(d)) != NULL) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    cleanup_free char *p = xasprintf("%s/%s", strcmp(path, "/") == 0 ? "" : path, e->d_name);
+    rc = layer_entry(w, dirfd(d), e->d_name, p, depth + 1, err);
+  }
+  closedir(d);
+  return rc;
+}
+
+static int layer_entry(struct walk *w, int dfd, const char *name, const char *path, int depth,
+                       hacher_error_t *err)
+{
+  struct stat st, fst;
+  cleanup_free char *data = NULL;
+  char link[4096], x[4];
+  size_t len = 0;
+  ssize_t n;
+  int fd;
+
+  if (depth > 256 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return hacher_error(err, depth > 256 ? ELOOP : errno, "rootfs upper layer \"%s\": \"%s\"",
+                        w->src, path);
+  if (S_ISLNK(st.st_mode)) {
+    if ((n = readlinkat(dfd, name, link, sizeof(link))) < 0)
+      return hacher_error(err, errno, "rootfs upper layer \"%s\": readlink \"%s\"", w->src, path);
+    return add(w, path, TL_MOUNT_SYMLINK, TL_MOUNT_LAYER, &st, link, (uint64_t)n, err);
+  }
+  if (S_ISCHR(st.st_mode) && st.st_rdev == 0)
+    return add(w, path, TL_MOUNT_WHITEOUT, TL_MOUNT_LAYER, &st, NULL, 0, err);
+  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    log_warn("rootfs upper layer \"%s\": skipping special file \"%s\"", w->src, path);
+    return 0;
+  }
+  fd = openat(dfd, name,
+              O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+  if (fd < 0 || fstat(fd, &fst) < 0 || fst.st_dev != st.st_dev || fst.st_ino != st.st_ino) {
+    if (fd >= 0)
+      close(fd);
+    return hacher_error(err, fd < 0 ? errno : 0,
+                        "rootfs upper layer \"%s\": \"%s\" changed while being copied", w->src,
+                        path);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    uint32_t flags = TL_MOUNT_LAYER;
+    if (fgetxattr(fd, "trusted.overlay.opaque", x, sizeof(x)) == 1 && x[0] == 'y')
+      flags |= TL_MOUNT_OPAQUE;
+    if (add(w, path, TL_MOUNT_DIR, flags, &st, NULL, 0, err) < 0) {
+      close(fd);
+      return -1;
+    }
+    return layer_dir(w, fd, path, depth, err);
+  }
+  if ((uint64_t)st.st_size > HACHER_MOUNTS_MAX_BYTES - w->m->bytes) {
+    close(fd);
+    return add(w, path, TL_MOUNT_FILE, TL_MOUNT_LAYER, &st, NULL, (uint64_t)st.st_size, err);
+  }
+  read_fd(fd, (uint64_t)st.st_size, &data, &len);
+  close(fd);
+  return add(w, path, TL_MOUNT_FILE, TL_MOUNT_LAYER, &st, data, len, err);
+}
+
+/* The upper layer's entries, parents first; its root stays the image's. */
+static int collect_layer(struct hacher_mounts *m, const char *upper, hacher_error_t *err)
+{
+  struct walk w = {m, upper, "/", 0};
+  int fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0)
+    return hacher_error(err, errno, "rootfs upper layer \"%s\"", upper);
+  return layer_dir(&w, fd, "/", 0, err);
+}
+
+int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle, const char *upper,
+                          struct hacher_mounts *m, hacher_error_t *err)
 {
   struct tl_mounts *hdr;
 
   memset(m, 0, sizeof(*m));
   reserve(m, sizeof(*hdr));
+  if (upper != NULL && collect_layer(m, upper, err) < 0) {
+    hacher_mounts_free(m);
+    return -1;
+  }
   for (size_t i = 0; i < cfg->mounts_count; i++) {
     if (collect_one(m, &cfg->mounts[i], bundle, err) < 0) {
       hacher_mounts_free(m);
       return -1;
     }
+  }
+  if (collect_paths(m, cfg->masked_paths, cfg->masked_paths_count, TL_MOUNT_MASKED, err) < 0 ||
+      collect_paths(m, cfg->readonly_paths, cfg->readonly_paths_count, TL_MOUNT_READONLY, err) <
+          0) {
+    hacher_mounts_free(m);
+    return -1;
   }
   if (m->count == 0) {
     hacher_mounts_free(m);

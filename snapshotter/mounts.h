@@ -1,5 +1,6 @@
-/* Host-provided mounts: the bundle's bind mounts (files and directories) and
- * tmpfs mounts, copied into a blob the trustlet reads at start-up. */
+/* Host-provided mounts: the bundle's bind mounts (files and directories),
+ * tmpfs mounts, the kernel file systems the LibOS provides and the masked and
+ * read-only paths, packed into a blob the trustlet reads at start-up. */
 #ifndef HACHER_MOUNTS_H
 #define HACHER_MOUNTS_H
 
@@ -21,11 +22,13 @@ struct hacher_mounts {
   uint64_t bytes;  /* file data copied */
 };
 
-/* Collect cfg's mounts relative to bundle. Kernel file systems the LibOS
- * provides itself (proc, sysfs, devpts, mqueue, cgroup, the /dev tmpfs) are
- * skipped. Errors name the mount. */
-int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle, struct hacher_mounts *m,
-                          hacher_error_t *err);
+/* Collect the rootfs's upper layer (when the image holds only its lower
+ * layers; NULL otherwise), then cfg's mounts relative to bundle, then its masked and read-only
+ * paths. Kernel file systems the LibOS provides itself (proc, sysfs, cgroup,
+ * devpts, mqueue) become TL_MOUNT_SPECIAL entries; the /dev tmpfs is the
+ * LibOS's own. Errors name the mount. */
+int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle, const char *upper,
+                          struct hacher_mounts *m, hacher_error_t *err);
 void hacher_mounts_free(struct hacher_mounts *m);
 
 #endif

@@ -1,6 +1,6 @@
 /* Benchmark: cost of finding an unchanged rootfs's image in a warm cache
  * (the metadata walk plus the index and blob checks that every create does).
- * Usage: image_lookup CACHE ROOTFS [N]; prints "image-lookup ENTRIES median_us". */
+ * Usage: image_lookup CACHE ROOTFS [N]; prints "image-lookup ENTRIES median_us layers|tree". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -21,7 +21,7 @@ int main(int argc, char **argv)
   struct hacher_rootfs_scan scan;
   hacher_error_t err = NULL;
 
-  if (argc < 3 || us == NULL || hacher_rootfs_scan(argv[2], &scan, &err) < 0)
+  if (argc < 3 || us == NULL || hacher_rootfs_scan(argv[2], HACHER_SCAN_LAYERS, &scan, &err) < 0)
     return 2;
   for (int i = -1; i < n; i++) {
     struct hacher_image img;
@@ -37,6 +37,6 @@ int main(int argc, char **argv)
       us[i] = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
   }
   qsort(us, (size_t)n, sizeof(double), cmp);
-  printf("image-lookup %zu %.0f\n", scan.entries, us[n / 2]);
+  printf("image-lookup %zu %.0f %s\n", scan.entries, us[n / 2], scan.overlay ? "layers" : "tree");
   return 0;
 }

@@ -19,7 +19,9 @@ state = "$CT/state"
 [plugins."io.containerd.grpc.v1.cri"]
   disable_tcp_service = true
 TOML
-  containerd --config "$CT/config.toml" >"$CT/containerd.log" 2>&1 &
+  # the runc shim, and so hacher, inherit containerd's environment: the
+  # instance's image cache is private
+  HACHER_IMAGES=$CT/images containerd --config "$CT/config.toml" >"$CT/containerd.log" 2>&1 &
   echo $! >"$CT/containerd.pid"
   for _ in $(seq 100); do
     [[ -S $CT/containerd.sock ]] && break
@@ -28,7 +30,7 @@ TOML
   # an OCI image archive of a busybox rootfs, made with podman (no registry)
   cp "$BUSYBOX" "$CT/rootfs/bin/busybox"
   local a
-  for a in echo sleep false uname; do
+  for a in echo sleep false uname sh tty; do
     ln -s busybox "$CT/rootfs/bin/$a"
   done
   local pm=(podman --root "$CT/podman/root" --runroot "$CT/podman/runroot" --tmpdir "$CT/podman/tmp"
@@ -61,7 +63,7 @@ ctr_()
 
 crun_()
 {
-  HACHER_IMAGES=$CT/images ctr_ run --runc-binary "$HACHER" "$@"
+  ctr_ run --runc-binary "$HACHER" "$@"
 }
 
 setup()
@@ -77,6 +79,8 @@ setup()
   assert_output "hello from ctr"
   run crun_ --rm localhost/hacher-bb:latest r2 /bin/false
   assert_equal "$status" 1
+  # both containers used one trustlet image: the image's snapshot layer
+  assert_equal "$(find "$CT/images/blobs" -name '*.img' | wc -l)" 1
 }
 
 @test "ctr run -d, task ps, task kill" {
@@ -116,4 +120,13 @@ setup()
   sleep 0.3
   ctr_ task delete pr1 >/dev/null
   ctr_ container rm pr1
+}
+
+@test "ctr run --tty: the function's stdio is the pty ctr relays" {
+  # ctr --tty needs a terminal on its stdin: pty-run gives it one
+  run "$BATS_TEST_DIRNAME/../integration/pty-run.py" timeout 120 ctr --address "$CT/containerd.sock" \
+    -n hacher-test run --runc-binary "$HACHER" --rm --tty localhost/hacher-bb:latest t1 sh -c tty
+  assert_success
+  assert_output --partial "/dev/pts/0"
+  refute_output --partial "not a tty"
 }

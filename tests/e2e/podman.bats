@@ -28,8 +28,10 @@ teardown_file()
 
 pm()
 {
-  HACHER_IMAGES=$PM/images timeout 120 podman --root "$PM/root" --runroot "$PM/runroot" \
-    --tmpdir "$PM/tmp" --cgroup-manager cgroupfs --events-backend file --runtime "$HACHER" "$@"
+  # conmon does not pass podman's environment on: the image cache is a flag
+  timeout 120 podman --root "$PM/root" --runroot "$PM/runroot" --tmpdir "$PM/tmp" \
+    --cgroup-manager cgroupfs --events-backend file --runtime "$HACHER" \
+    --runtime-flag "images=$PM/images" "$@"
 }
 
 OPTS=(--network none --ulimit nofile=4096:4096 --ulimit nproc=4096:4096)
@@ -49,6 +51,8 @@ setup()
   assert_equal "$status" 1
   run pm run --rm "${OPTS[@]}" --hostname fn1 localhost/hacher-bb /bin/uname -n
   assert_output fn1
+  # every container of the image shares one trustlet image: its lower layer
+  assert_equal "$(find "$PM/images/blobs" -name '*.img' | wc -l)" 1
 }
 
 @test "podman run -d, ps, logs, stop, rm -f" {
@@ -91,13 +95,31 @@ setup()
 
 @test "podman run -it: sh -c tty shows the container's pty" {
   # podman -it needs a terminal on its stdin: pty-run gives it one
-  run "$BATS_TEST_DIRNAME/../integration/pty-run.py" env HACHER_IMAGES="$PM/images" \
+  run "$BATS_TEST_DIRNAME/../integration/pty-run.py" \
     podman --root "$PM/root" --runroot "$PM/runroot" --tmpdir "$PM/tmp" \
     --cgroup-manager cgroupfs --events-backend file --runtime "$HACHER" \
-    run -it --rm "${OPTS[@]}" localhost/hacher-bb sh -c tty
+    --runtime-flag "images=$PM/images" run -it --rm "${OPTS[@]}" localhost/hacher-bb sh -c tty
   assert_success
   assert_output --partial "/dev/pts/0"
   refute_output --partial "not a tty"
+}
+
+@test "podman --memory, --pids-limit and podman update reach the container's cgroup" {
+  pm run -d --name u1 --memory 256m --pids-limit 50 "${OPTS[@]}" localhost/hacher-bb /bin/sleep 60 >/dev/null
+  local id pid mem=memory/ pids=pids/ limit=memory.limit_in_bytes
+  id=$(pm inspect --format '{{.Id}}' u1)
+  pid=$(pm inspect --format '{{.State.Pid}}' u1)
+  if [[ -e /sys/fs/cgroup/cgroup.controllers ]]; then
+    mem="" pids="" limit=memory.max
+  fi
+  local mdir=/sys/fs/cgroup/${mem}libpod_parent/libpod-$id
+  assert_equal "$(cat "$mdir/cgroup.procs")" "$pid"
+  assert_equal "$(cat "$mdir/$limit")" 268435456
+  assert_equal "$(cat "/sys/fs/cgroup/${pids}libpod_parent/libpod-$id/pids.max")" 50
+  pm update --memory 300m u1
+  assert_equal "$(cat "$mdir/$limit")" 314572800
+  pm rm -f u1
+  [[ ! -e $mdir ]] || fail "cgroup $mdir left behind"
 }
 
 @test "podman --security-opt seccomp=FILE: the profile holds inside the trustlet" {

@@ -46,8 +46,8 @@ same_as_native()
 
 # Directory sizes are the file system's own (EROFS reports the bytes a
 # directory uses, ext4 4096), so the reference is the kernel's EROFS driver on
-# the very image the trustlet ran from. /dev and /tmp are the runtime's own
-# mounts in both worlds and are checked on their own.
+# the very image the trustlet ran from. /dev, /tmp, /proc and /sys are the
+# runtime's own mounts in the trustlet and are checked on their own.
 @test "busybox ls -l / matches the kernel's view of the same image" {
   local mnt=$BATS_TEST_TMPDIR/mnt want
   config_args "$B" ls -l /
@@ -58,11 +58,13 @@ same_as_native()
   local image
   image=$(jq -r .image "$BATS_TEST_TMPDIR/state/bb/state.json")
   mount -t erofs -o loop,ro "$BATS_TEST_TMPDIR/images/blobs/$image.img" "$mnt"
-  want=$(chroot "$mnt" /bin/busybox env -i "${TEST_ENV[@]}" ls -l / </dev/null | grep -v -e '^total' -e ' dev$' -e ' tmp$')
+  want=$(chroot "$mnt" /bin/busybox env -i "${TEST_ENV[@]}" ls -l / </dev/null | grep -v -e '^total' -e ' dev$' -e ' tmp$' -e ' proc$' -e ' sys$')
   umount "$mnt"
   hacher delete bb 2>/dev/null || rm -rf "$BATS_TEST_TMPDIR/state/bb"
-  assert_equal "$(grep -v -e '^total' -e ' dev$' -e ' tmp$' <<<"$output")" "$want"
+  assert_equal "$(grep -v -e '^total' -e ' dev$' -e ' tmp$' -e ' proc$' -e ' sys$' <<<"$output")" "$want"
   assert_line --regexp '^drwxrwxrwt +2 root +root +40 .* tmp$'
+  assert_line --regexp '^dr-xr-xr-x +2 root +root +0 .* proc$'
+  assert_line --regexp '^dr-xr-xr-x +2 root +root +0 .* sys$'
   assert_line --regexp '^drwxr-xr-x +[0-9]+ root +root +[0-9]+ .* dev$'
   assert_line --partial " bin"
   assert_line --partial " data"

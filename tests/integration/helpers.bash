@@ -178,8 +178,15 @@ assert_no_state_left()
   [[ -z $left ]] || fail "state left behind: $left"
 }
 
+# Mount points a test made; teardown unmounts them.
+TEST_MOUNTS=()
+
 teardown()
 {
+  local m
+  for m in "${TEST_MOUNTS[@]}"; do
+    umount "$m" 2>/dev/null || true
+  done
   assert_rootfs_unchanged
 }
 

@@ -74,8 +74,9 @@ debug_run()
 {
   run --separate-stderr hacher --debug run --bundle "$B" "$1"
   IMAGE_LINE=$(grep -E '^hacher: image [0-9a-f]{64} for rootfs ' <<<"$stderr" || true)
+  KEY_LINE=$(grep -E '^hacher: rootfs .* keyed by ' <<<"$stderr" || true)
   stderr=$(grep -v -E -e '^hacher: trace: ' -e '^hacher: image [0-9a-f]{64} for rootfs ' \
-    <<<"$stderr" || true)
+    -e '^hacher: rootfs .* keyed by ' <<<"$stderr" || true)
 }
 
 # first_run ARG...: runs ARG... with --debug and requires that it built the
@@ -630,6 +631,105 @@ setup_tamper()
   assert_output "HELLO from the HOST"
   [[ $IMAGE_LINE == *" (built)" ]] || fail "not rebuilt: $IMAGE_LINE"
   [[ $IMAGE_LINE != *"$(basename "$old" .img)"* ]] || fail "same image: $IMAGE_LINE"
+}
+
+# mount_overlay NAME LOWER...: an overlay of the lower dirs with its own
+# upper layer at $BATS_TEST_TMPDIR/NAME/merged (unmounted by teardown).
+mount_overlay()
+{
+  local d=$BATS_TEST_TMPDIR/$1 lowers
+  shift
+  lowers=$(IFS=:; echo "$*")
+  mkdir -p "$d"/{upper,work,merged}
+  mount -t overlay overlay -o "lowerdir=$lowers,upperdir=$d/upper,workdir=$d/work" "$d/merged" \
+    || fail "cannot mount overlayfs"
+  TEST_MOUNTS=("$d/merged" "${TEST_MOUNTS[@]}")
+}
+
+@test "cache: an overlay rootfs's image is its lower layers; its upper layer travels with each container" {
+  require_kvm
+  remember_rootfs "$B"
+  mount_overlay ov1 "$R"
+  config_set "$B" '.root.path = $m' --arg m "$BATS_TEST_TMPDIR/ov1/merged"
+  R=$BATS_TEST_TMPDIR/ov1/merged
+  first_run cat /data/hello.txt
+  assert_output "hello from the host"
+  assert_equal "$KEY_LINE" "hacher: rootfs \"$R\" keyed by its 1 lower layer(s); its upper layer travels with the container"
+  # changes through the mount land in the upper layer: the image stays, the trustlet sees them
+  printf 'changed through the mount\n' >"$R/data/hello.txt"
+  rm "$R/data/words.txt"
+  mkdir -p "$R/data/newdir"
+  echo fresh >"$R/data/newdir/f"
+  ln -s newdir/f "$R/data/link"
+  config_args "$B" cat /data/hello.txt /data/link
+  reused_run changed
+  assert_success
+  assert_output "changed through the mount
+fresh"
+  config_args "$B" ls /data
+  reused_run listed
+  assert_output "$(ls "$R/data")"
+  [[ $output != *words.txt* ]] || fail "a deleted file is visible"
+  # a second container of the same lower layer shares the image
+  mount_overlay ov2 "$B/rootfs"
+  config_set "$B" '.root.path = $m' --arg m "$BATS_TEST_TMPDIR/ov2/merged"
+  R=$BATS_TEST_TMPDIR/ov2/merged
+  config_args "$B" cat /data/hello.txt
+  reused_run second
+  assert_output "hello from the host"
+}
+
+@test "cache: a directory replaced through an overlay mount hides the image's (opaque)" {
+  require_kvm
+  add_big_dir
+  remember_rootfs "$B"
+  mount_overlay ov "$R"
+  config_set "$B" '.root.path = $m' --arg m "$BATS_TEST_TMPDIR/ov/merged"
+  R=$BATS_TEST_TMPDIR/ov/merged
+  rm -r "$R/data/many"
+  mkdir "$R/data/many"
+  echo only >"$R/data/many/one"
+  config_args "$B" ls /data/many
+  debug_run opaque
+  assert_success
+  assert_output one
+}
+
+@test "cache: several lower layers are merged for the image" {
+  require_kvm
+  local top=$BATS_TEST_TMPDIR/top
+  add_marker
+  remember_rootfs "$B"
+  mkdir -p "$top/data"
+  echo "from the top layer" >"$top/data/top.txt"
+  echo "top wins" >"$top/data/hello.txt"
+  mount_overlay ov "$top" "$R"
+  config_set "$B" '.root.path = $m' --arg m "$BATS_TEST_TMPDIR/ov/merged"
+  R=$BATS_TEST_TMPDIR/ov/merged
+  first_run cat /data/top.txt /data/hello.txt /data/marker.txt
+  assert_output "from the top layer
+top wins
+$(cat "$B/rootfs/data/marker.txt")"
+  [[ $KEY_LINE == *"keyed by its 2 lower layer(s)"* ]] || fail "$KEY_LINE"
+  # the merge mount lived in a private namespace and is gone
+  run grep -c "$IMAGES/tmp" /proc/self/mountinfo
+  assert_output 0
+}
+
+@test "cache: an overlay rootfs with something mounted inside is keyed by the whole tree" {
+  require_kvm
+  remember_rootfs "$B"
+  mount_overlay ov "$R"
+  config_set "$B" '.root.path = $m' --arg m "$BATS_TEST_TMPDIR/ov/merged"
+  R=$BATS_TEST_TMPDIR/ov/merged
+  mkdir -p "$R/mnt"
+  mount -t tmpfs tmpfs "$R/mnt"
+  TEST_MOUNTS=("$R/mnt" "${TEST_MOUNTS[@]}")
+  echo inner >"$R/mnt/inner.txt"
+  config_args "$B" cat /mnt/inner.txt
+  debug_run inner
+  assert_output inner
+  [[ $KEY_LINE == *"keyed by the whole tree"* ]] || fail "$KEY_LINE"
 }
 
 @test "cache: four concurrent runs of a new rootfs build it once" {

@@ -86,6 +86,16 @@ detached()
   assert_equal "$(status_of k1)" stopped
   run --separate-stderr hacher kill k1 9
   assert_equal "$stderr" "hacher: container not running"
+  # runc: --all on a stopped container has nothing to signal and succeeds
+  run --separate-stderr hacher kill --all k1 9
+  assert_success
+  assert_equal "$stderr" ""
+  # with --log (containerd's shim) an error goes to the file and to stderr
+  local log=$BATS_TEST_TMPDIR/log.json
+  run --separate-stderr hacher --log "$log" --log-format json kill k1 9
+  assert_failure
+  assert_equal "$stderr" "hacher: container not running"
+  assert_equal "$(jq -r '.level + " " + .msg' "$log")" "error container not running"
   hacher delete k1
   detached run -d --bundle "$B" --pid-file "$BATS_TEST_TMPDIR/pid" k2
   kill -9 "$(cat "$BATS_TEST_TMPDIR/pid")"
@@ -159,6 +169,16 @@ detached()
   assert_success
   assert_equal "$(jq -r '.ociVersionMax + " " + (.mountOptions | index("ro") | tostring)' <<<"$output")" "1.1.0 0"
   [[ $(jq -r '.annotations["io.hacher.platform"]' <<<"$output") == kvm* ]] || fail "$output"
+  assert_equal "$(jq -c .hooks <<<"$output")" \
+    '["prestart","createRuntime","createContainer","startContainer","poststart","poststop"]'
+  # every capability libcap knows, in the spec's spelling
+  assert_equal "$(jq -r '.linux.capabilities | index("CAP_NET_BIND_SERVICE") != null' <<<"$output")" true
+}
+
+@test "exec fails with a clear message until trustlets hold more than one process" {
+  run hacher exec --process "$BATS_TEST_TMPDIR/p.json" --detach some-id
+  assert_failure
+  assert_output 'hacher: exec in container "some-id": not supported yet: a trustlet runs a single process (its LibOS has no fork/exec)'
 }
 
 @test "pause stops the trustlet's vCPU; resume continues it" {
@@ -168,7 +188,8 @@ detached()
   pid=$(cat "$BATS_TEST_TMPDIR/pid")
   hacher pause p1
   assert_equal "$(status_of p1)" paused
-  assert_equal "$(awk '/^State:/ {print $2}' "/proc/$pid/status")" T
+  # stopped (T), or frozen by the cgroup freezer (D)
+  [[ $(awk '/^State:/ {print $2}' "/proc/$pid/status") == [TD] ]] || fail "monitor still runs"
   run --separate-stderr hacher pause p1
   assert_equal "$stderr" "hacher: container not running"
   hacher resume p1

@@ -130,6 +130,13 @@ have_sys_resource()
   assert_line "bounding CAP_KILL 1 CAP_SYS_ADMIN 0"
   assert_line "drop CAP_KILL: 0 ok"
   assert_line "regain CAP_KILL: -1 Operation not permitted"
+  config_args "$B" grep ^Cap /proc/self/status
+  run hacher run --bundle "$B" c1b
+  assert_output "CapInh:	0000000000000000
+CapPrm:	0000000000000021
+CapEff:	0000000000000021
+CapBnd:	0000000000000421
+CapAmb:	0000000000000000"
 }
 
 @test "an unknown capability name is skipped with a warning" {

@@ -163,3 +163,33 @@ tmpfile_case()
   assert_success
   assert_output "done"
 }
+
+# The pod sandbox's process (tests/e2e/cri.bats): pause(2) must block, and a
+# host signal ends it with 128+N (handlers inside are not run yet).
+@test "pause blocks until SIGTERM (musl, glibc)" {
+  local f rc=$BATS_TEST_TMPDIR/rc err=$BATS_TEST_TMPDIR/err
+  for f in musl glibc; do
+    add_programs "$B" "pause.$f"
+    remember_rootfs "$B"
+    config_args "$B" "/bin/pause.$f"
+    rm -f "$rc"
+    (
+      s=0
+      hacher_run "$B" "pause-$f" >/dev/null 2>"$err" || s=$?
+      echo "$s" >"$rc"
+    ) &
+    local bg=$!
+    for _ in $(seq 100); do
+      [[ $(hacher state "pause-$f" 2>/dev/null | jq -r .status) == running ]] && break
+      sleep 0.05
+    done
+    sleep 1
+    assert_equal "$(hacher state "pause-$f" | jq -r .status)" running
+    [[ ! -e $rc ]] || fail "pause.$f ended by itself: status $(cat "$rc")"
+    hacher kill "pause-$f" TERM
+    wait "$bg"
+    assert_equal "$(cat "$rc")" 143
+    assert_equal "$(cat "$err")" ""
+  done
+  assert_no_state_left
+}

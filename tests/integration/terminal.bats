@@ -59,6 +59,17 @@ create_start()
   assert_output --regexp '^/dev/pts/[0-9]+$'
 }
 
+@test "the terminal is /dev/pts/0 in /proc/self/fd, /dev/console and a devpts mount" {
+  config_set "$B" '.mounts += [{"destination": "/dev/pts", "type": "devpts", "source": "devpts"}]'
+  config_args "$B" ls -l /proc/self/fd/0 /dev/console /dev/pts/0
+  receive
+  create_start t1c
+  run cat "$OUT"
+  assert_line --partial $'/proc/self/fd/0 -> /dev/pts/0\r'
+  assert_line --regexp '^crw--w---- +2 root +5 +136, +0 .* /dev/console'
+  assert_line --regexp '^crw--w---- +2 root +5 +136, +0 .* /dev/pts/0'
+}
+
 @test "process.consoleSize sets the terminal's window size" {
   config_args "$B" stty size
   receive
