@@ -1,5 +1,6 @@
 /* mon_run: build a trustlet, run its vCPU loop, tear it down. */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,7 +11,9 @@
 
 #include "../common/log.h"
 #include "../common/util.h"
+#include "measure.h"
 #include "mon.h"
+#include "report.h"
 
 #define SZ_2M (2ULL << 20)
 
@@ -99,6 +102,8 @@ static int map_mounts(struct mon_vm *vm, hacher_error_t *err)
     return hacher_error(err, errno, "allocate %zu bytes for mounts", cfg->mounts_size);
   }
   memcpy(vm->mounts, cfg->mounts, cfg->mounts_size);
+  if (cfg->mounts_wipe) /* secrets: only the guest's copy remains */
+    OPENSSL_cleanse((void *)cfg->mounts, cfg->mounts_size);
   return plat_map(vm->plat, 2, TL_MOUNTS_GPA, vm->mounts, vm->mounts_map_size, true, err);
 }
 
@@ -198,12 +203,26 @@ static int vm_loop(struct mon_vm *vm, hacher_error_t *err)
   return 0;
 }
 
+/* Sign once before the sandbox: OpenSSL loads its providers and seeds its
+ * random generator now, when it may still open files. */
+static int attest_warm_up(struct mon_vm *vm, hacher_error_t *err)
+{
+  static const uint8_t zero[TL_REPORT_DATA_SIZE];
+  struct tl_report r;
+
+  if (vm->cfg->attest_key == NULL)
+    return 0;
+  mon_report_body(&r, vm->measurement, zero, vm->cfg->boot_id, 0);
+  return mon_report_sign(&r, vm->cfg->attest_key, err);
+}
+
 int mon_run(const struct mon_config *cfg, int *status, hacher_error_t *err)
 {
   struct mon_vm vm = {.cfg = cfg};
   int ret = -1;
 
-  if (mon_ram_size((int64_t)cfg->ram_size, &vm.ram_size, err) < 0)
+  if (mon_ram_size((int64_t)cfg->ram_size, &vm.ram_size, err) < 0 ||
+      mon_measure(cfg, vm.measurement, err) < 0 || attest_warm_up(&vm, err) < 0)
     return -1;
   install_signals();
   if (vm_create(&vm, err) < 0) {
