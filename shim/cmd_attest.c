@@ -58,6 +58,7 @@ static int attest_node_cert(struct hacher_global *g, int argc, char **argv, hach
 static int load_report(const char *path, struct tl_report *r, hacher_error_t *err)
 {
   cleanup_free char *text = NULL, *hex = NULL;
+  cleanup_free uint8_t *bytes = NULL;
   size_t size, n = 0;
 
   if (read_file(path, &text, &size, err) < 0)
@@ -67,8 +68,11 @@ static int load_report(const char *path, struct tl_report *r, hacher_error_t *er
     if (!strchr(" \t\r\n", text[i]))
       hex[n++] = text[i];
   hex[n] = '\0';
-  if (n == 2 * sizeof(*r) && hacher_parse_hex(hex, (uint8_t *)r, sizeof(*r)) == 0)
-    return 0;
+  bytes = xmalloc(n / 2 + 1);
+  if (n > 0 && n % 2 == 0 && hacher_parse_hex(hex, bytes, n / 2) == 0) {
+    memcpy(text, bytes, n / 2); /* hex: what it encodes is the report */
+    size = n / 2;
+  }
   if (size != sizeof(*r))
     return hacher_error(err, 0,
                         "report \"%s\": %zu bytes, expected %zu (truncated or not a report)", path,

@@ -124,6 +124,10 @@ run_report()
   run --separate-stderr hacher attest verify "$BATS_TEST_TMPDIR/short.bin" --cert "$cert"
   assert_failure
   [[ $stderr == *"200 bytes, expected 256"* ]] || fail "$stderr"
+  head -c 400 "$BATS_TEST_TMPDIR/r1.hex" >"$BATS_TEST_TMPDIR/short.hex"
+  run --separate-stderr hacher attest verify "$BATS_TEST_TMPDIR/short.hex" --cert "$cert"
+  assert_failure
+  [[ $stderr == *"200 bytes, expected 256"* ]] || fail "$stderr"
 }
 
 @test "secret: released to the measured trustlet, which computes an HMAC with it" {
