@@ -101,8 +101,8 @@ static int read_key(const char *path, EVP_PKEY **key, hacher_error_t *err)
     return hacher_error(err, errno, "open node key \"%s\"", path);
   if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0) {
     fclose(f);
-    return hacher_error(err, 0, "node key \"%s\": mode %o, must not be readable by others", path,
-                        st.st_mode & 0777);
+    return hacher_error(err, 0, "node key \"%s\": mode %o, must not be readable by group or others",
+                        path, st.st_mode & 0777);
   }
   *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
   fclose(f);

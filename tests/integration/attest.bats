@@ -198,3 +198,32 @@ refused_after()
   run --separate-stderr hacher secret seal --name "a/b" --measurement "$(printf '%096d' 0)"
   assert_failure
 }
+
+@test "node key: created once with mode 0600, certificate stable; rotation needs resealing" {
+  hacher attest node-cert >"$BATS_TEST_TMPDIR/c1.pem"
+  assert_equal "$(stat -c %a "$HACHER_ATTEST_DIR/node-key.pem")" 600
+  assert_equal "$(stat -c %a "$HACHER_ATTEST_DIR")" 700
+  openssl x509 -in "$BATS_TEST_TMPDIR/c1.pem" -noout -text | grep -q 'ASN1 OID: secp384r1' \
+    || fail "not a P-384 certificate"
+  openssl verify -CAfile "$BATS_TEST_TMPDIR/c1.pem" "$BATS_TEST_TMPDIR/c1.pem" >/dev/null \
+    || fail "certificate is not self-signed"
+  hacher attest node-cert >"$BATS_TEST_TMPDIR/c2.pem"
+  cmp "$BATS_TEST_TMPDIR/c1.pem" "$BATS_TEST_TMPDIR/c2.pem"
+  use_secret db
+  seal db "$(measure)"
+  # rotation: a new directory is a new key; the old blob is refused
+  mv "$HACHER_ATTEST_DIR" "$HACHER_ATTEST_DIR.old"
+  hacher attest node-cert >"$BATS_TEST_TMPDIR/c3.pem"
+  ! cmp -s "$BATS_TEST_TMPDIR/c1.pem" "$BATS_TEST_TMPDIR/c3.pem" || fail "same certificate"
+  run --separate-stderr hacher_run "$B" k1
+  assert_failure
+  [[ $stderr == *'secret "db": sealed for another node key'* ]] || fail "$stderr"
+  seal db "$(measure)"
+  run --separate-stderr hacher_run "$B" k2
+  assert_success
+  # a key readable by others is refused
+  chmod 644 "$HACHER_ATTEST_DIR/node-key.pem"
+  run --separate-stderr hacher attest node-cert
+  assert_failure
+  [[ $stderr == *"must not be readable by group or others"* ]] || fail "$stderr"
+}
