@@ -227,3 +227,18 @@ refused_after()
   assert_failure
   [[ $stderr == *"must not be readable by group or others"* ]] || fail "$stderr"
 }
+
+@test "TL_HC_REPORT: an output in the page tables ends the trustlet; a short buffer is EINVAL" {
+  add_programs "$B" badrequest.musl
+  remember_rootfs "$B"
+  config_args "$B" /bin/badrequest.musl report
+  run --separate-stderr hacher_run "$B" bad-report
+  assert_equal "$status" 1
+  assert_equal "$stderr" \
+    "hacher: trustlet \"bad-report\": bad guest address 0x20000 (length 256) in report request [monitor/hypercall.c:$(grep -n 'q.out, sizeof(r)' "$REPO_ROOT/monitor/hypercall.c" | cut -d: -f1)]; trustlet ended"
+  config_args "$B" /bin/badrequest.musl report-small
+  run --separate-stderr hacher_run "$B" small-report
+  assert_equal "$status" 2
+  assert_output "badrequest: monitor returned -22"
+  assert_no_state_left
+}
