@@ -55,14 +55,19 @@ static int items_secrets(EVP_MD_CTX *ctx, const struct mon_config *cfg)
   return rc;
 }
 
-static int items(EVP_MD_CTX *ctx, const struct mon_config *cfg, const void *libos,
-                 size_t libos_size, uint64_t ram_size)
+/* The items before the LibOS's: the same for every trustlet of one build. */
+static int items_prefix(EVP_MD_CTX *ctx, const void *libos, size_t libos_size)
 {
   int rc = item_str(ctx, MON_MEASURE_TAG);
 
   rc = rc ?: item_u64(ctx, MON_MEASURE_VERSION);
-  rc = rc ?: item(ctx, libos, libos_size);
-  rc = rc ?: item_u64(ctx, cfg->argc);
+  return rc ?: item(ctx, libos, libos_size);
+}
+
+static int items_config(EVP_MD_CTX *ctx, const struct mon_config *cfg, uint64_t ram_size)
+{
+  int rc = item_u64(ctx, cfg->argc);
+
   for (size_t i = 0; i < cfg->argc && rc == 0; i++)
     rc = item_str(ctx, cfg->argv[i]);
   rc = rc ?: item_u64(ctx, cfg->envc);
@@ -76,28 +81,60 @@ static int items(EVP_MD_CTX *ctx, const struct mon_config *cfg, const void *libo
   return rc ?: items_secrets(ctx, cfg);
 }
 
-int mon_measure_raw(const struct mon_config *cfg, const void *libos, size_t libos_size,
-                    uint64_t ram_size, uint8_t out[TL_MEASUREMENT_SIZE], hacher_error_t *err)
+/* Finish a hash whose prefix is in `prefix` (copied, so it can be reused). */
+static int finish(const EVP_MD_CTX *prefix, const struct mon_config *cfg, uint64_t ram_size,
+                  uint8_t out[TL_MEASUREMENT_SIZE], hacher_error_t *err)
 {
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
   unsigned int n = 0;
   int ok;
 
-  ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha384(), NULL) == 1 &&
-       items(ctx, cfg, libos, libos_size, ram_size) == 0 && EVP_DigestFinal_ex(ctx, out, &n) == 1 &&
+  ok = ctx != NULL && EVP_MD_CTX_copy_ex(ctx, prefix) == 1 &&
+       items_config(ctx, cfg, ram_size) == 0 && EVP_DigestFinal_ex(ctx, out, &n) == 1 &&
        n == TL_MEASUREMENT_SIZE;
   EVP_MD_CTX_free(ctx);
   return ok ? 0 : hacher_error(err, 0, "launch measurement: SHA-384 failed");
 }
 
+static EVP_MD_CTX *prefix_ctx(const void *libos, size_t libos_size)
+{
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+  if (ctx != NULL && (EVP_DigestInit_ex(ctx, EVP_sha384(), NULL) != 1 ||
+                      items_prefix(ctx, libos, libos_size) != 0)) {
+    EVP_MD_CTX_free(ctx);
+    return NULL;
+  }
+  return ctx;
+}
+
+int mon_measure_raw(const struct mon_config *cfg, const void *libos, size_t libos_size,
+                    uint64_t ram_size, uint8_t out[TL_MEASUREMENT_SIZE], hacher_error_t *err)
+{
+  EVP_MD_CTX *prefix = prefix_ctx(libos, libos_size);
+  int rc;
+
+  if (prefix == NULL)
+    return hacher_error(err, 0, "launch measurement: SHA-384 failed");
+  rc = finish(prefix, cfg, ram_size, out, err);
+  EVP_MD_CTX_free(prefix);
+  return rc;
+}
+
+/* The embedded LibOS is hashed once per process (create measures, then its
+ * forked monitor measures again). */
 int mon_measure(const struct mon_config *cfg, uint8_t out[TL_MEASUREMENT_SIZE], hacher_error_t *err)
 {
+  static EVP_MD_CTX *libos_prefix;
   uint64_t ram;
 
   if (mon_ram_size((int64_t)cfg->ram_size, &ram, err) < 0)
     return -1;
-  return mon_measure_raw(cfg, mon_libos_start, (size_t)(mon_libos_end - mon_libos_start), ram, out,
-                         err);
+  if (libos_prefix == NULL)
+    libos_prefix = prefix_ctx(mon_libos_start, (size_t)(mon_libos_end - mon_libos_start));
+  if (libos_prefix == NULL)
+    return hacher_error(err, 0, "launch measurement: SHA-384 failed");
+  return finish(libos_prefix, cfg, ram, out, err);
 }
 
 void mon_hex(const uint8_t *in, size_t n, char *out)
