@@ -199,9 +199,15 @@ int hacher_secret_unseal(const char *name, const uint8_t measurement[TL_MEASUREM
     return -1;
   if (memcmp(id, s.key_id, sizeof(id)) != 0)
     return hacher_error(err, 0, "secret \"%s\": sealed for another node key", name);
-  if (s.name_len != strlen(name) || memcmp(s.name, name, s.name_len) != 0)
-    return hacher_error(err, 0, "secret \"%s\": sealed under the name \"%.*s\"", name,
-                        (int)s.name_len, (const char *)s.name);
+  if (s.name_len != strlen(name) || memcmp(s.name, name, s.name_len) != 0) {
+    /* the blob is not authenticated yet: show its name only if it is one */
+    cleanup_free char *other = xmalloc(s.name_len + 1);
+    memcpy(other, s.name, s.name_len);
+    other[s.name_len] = '\0';
+    if (!hacher_secret_name_ok(other))
+      return hacher_error(err, 0, "secret \"%s\": sealed blob is corrupted (bad name)", name);
+    return hacher_error(err, 0, "secret \"%s\": sealed under the name \"%s\"", name, other);
+  }
   if (!allowed(&s, measurement))
     return hacher_error(err, 0, "secret \"%s\": sealed for other measurements", name);
   pt = xmalloc(s.ct_len + 1);

@@ -170,6 +170,7 @@ TEST(secret_seal_unseal)
   CHECK_EQ_STR(err ? err->msg : NULL, "secret \"db\": sealed for another node key");
   hacher_error_release(&err);
   CHECK(hacher_secret_unseal("web", m[0], key, blob, size, &plain, &plain_size, &err) < 0);
+  CHECK_EQ_STR(err ? err->msg : NULL, "secret \"web\": sealed under the name \"db\"");
   hacher_error_release(&err);
   /* the policy is authenticated: allowing `wrong` by editing fails */
   memcpy(blob + 12 + 32 + 97 + 12 + 2, wrong, sizeof(wrong));
