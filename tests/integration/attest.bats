@@ -242,3 +242,14 @@ refused_after()
   assert_output "badrequest: monitor returned -22"
   assert_no_state_left
 }
+
+@test "/dev/attestation: oversized writes, short writes zero-padded, one report per open" {
+  config_args "$B" /bin/attest.musl --probe
+  run --separate-stderr hacher_run "$B" probe
+  assert_success
+  assert_line "write 65: -1 errno 22"
+  assert_line "write 3: 3"
+  assert_line "read back: 64 bytes, starts abc, byte 3 is 0"
+  assert_line "report: char device 1, mode 444"
+  assert_line "same data, other counter: 1 1"
+}

@@ -1,4 +1,5 @@
-/* attest NONCE_HEX [SECRET_NAME MESSAGE]: write the nonce to
+/* attest --probe: print how /dev/attestation answers edge cases.
+ * attest NONCE_HEX [SECRET_NAME MESSAGE]: write the nonce to
  * /dev/attestation/user_report_data, print the attestation type and the
  * report (hex); with a secret, print HMAC-SHA256(secret, MESSAGE) of
  * /run/secrets/SECRET_NAME. SHA-256 is written out here (no libraries). */
@@ -6,7 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const uint32_t K[64] = {
@@ -128,6 +131,33 @@ static ssize_t read_all(const char *path, uint8_t *buf, size_t cap)
   return got;
 }
 
+/* Edge cases: an oversized write, reading the report data back, two
+ * reports over the same data from one open each. */
+static int probe(void)
+{
+  uint8_t big[65], back[128], r1[256], r2[256];
+  struct stat st;
+  int fd = open("/dev/attestation/user_report_data", O_RDWR);
+
+  memset(big, 0x5a, sizeof(big));
+  if (fd < 0)
+    return 1;
+  ssize_t n = write(fd, big, 65);
+  printf("write 65: %zd errno %d\n", n, n < 0 ? errno : 0);
+  printf("write 3: %zd\n", write(fd, "abc", 3));
+  close(fd);
+  printf("read back: %zd bytes, starts %.3s, byte 3 is %d\n",
+         read_all("/dev/attestation/user_report_data", back, sizeof(back)), (char *)back, back[3]);
+  if (stat("/dev/attestation/report", &st) < 0)
+    return 1;
+  printf("report: char device %d, mode %o\n", S_ISCHR(st.st_mode), st.st_mode & 0777);
+  read_all("/dev/attestation/report", r1, sizeof(r1));
+  read_all("/dev/attestation/report", r2, sizeof(r2));
+  printf("same data, other counter: %d %d\n", memcmp(r1 + 72, r2 + 72, 64) == 0,
+         memcmp(r1 + 152, r2 + 152, 8) != 0);
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   uint8_t nonce[64] = {0}, report[1024], secret[4096], mac[32];
@@ -136,6 +166,8 @@ int main(int argc, char **argv)
   ssize_t n;
   int fd;
 
+  if (argc == 2 && strcmp(argv[1], "--probe") == 0)
+    return probe();
   if (argc != 2 && argc != 4) {
     fprintf(stderr, "usage: attest NONCE_HEX [SECRET_NAME MESSAGE]\n");
     return 2;
