@@ -1,9 +1,9 @@
 /* mon_run: build a trustlet, run its vCPU loop, tear it down. */
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
