@@ -65,6 +65,7 @@ enum tl_hc_nr {
   TL_HC_READY = 9,   /* the program is loaded; returns when the container is started */
   TL_HC_IOCTL = 10,  /* ioctl: a terminal request on container stdio */
   TL_HC_POLL = 11,   /* poll: wait until container stdio is ready */
+  TL_HC_REPORT = 12, /* report: a signed attestation report binding 64 guest bytes */
   TL_HC_MAX
 };
 
@@ -113,6 +114,38 @@ struct tl_hc_range {
   uint64_t len;
 };
 
+/* Attestation: the launch measurement is SHA-384 (docs/attestation.md). */
+#define TL_MEASUREMENT_SIZE 48
+#define TL_REPORT_DATA_SIZE 64
+
+/* The guest's 64 bytes of report data in, a struct tl_report out; ret is
+ * the report's size. out_len below sizeof(struct tl_report) is -EINVAL;
+ * -ENODEV when the node has no attestation key. */
+struct tl_hc_report {
+  tl_gptr_t data; /* TL_REPORT_DATA_SIZE bytes */
+  tl_gptr_t out;
+  uint64_t out_len;
+};
+
+/* A signed report, little-endian, 256 bytes; the signature covers every
+ * byte before it. Layout version TL_REPORT_VERSION; docs/attestation.md. */
+#define TL_REPORT_MAGIC 0x50455248u /* "HREP" */
+#define TL_REPORT_VERSION 1
+#define TL_REPORT_PLATFORM_KVM "hacher-kvm" /* node key, no hardware root of trust */
+struct tl_report {
+  uint32_t magic;
+  uint16_t version;
+  uint16_t _reserved; /* 0 */
+  char platform[16];  /* NUL-padded */
+  uint8_t measurement[TL_MEASUREMENT_SIZE];
+  uint8_t report_data[TL_REPORT_DATA_SIZE];
+  uint8_t boot_id[16];   /* the node's boot (/proc/sys/kernel/random/boot_id) */
+  uint64_t counter;      /* per node boot, incremented for every report */
+  uint8_t signature[96]; /* ECDSA P-384 over SHA-384: r then s, 48 bytes big-endian each */
+};
+#define TL_REPORT_SIGNED_SIZE 160 /* offsetof(struct tl_report, signature) */
+_Static_assert(sizeof(struct tl_report) == 256, "the report is 256 bytes");
+
 struct tl_hc {
   uint32_t nr;
   uint32_t _pad;
@@ -125,6 +158,7 @@ struct tl_hc {
     struct tl_hc_range range;
     struct tl_hc_ioctl ioctl;
     struct tl_hc_poll poll;
+    struct tl_hc_report report;
     uint64_t raw[8];
   } u;
 };
@@ -225,6 +259,10 @@ struct tl_boot {
    * TL_POLICY_GPA, policy_size bytes; 0 when the config has none). */
   uint64_t policy_size;
   uint8_t policy_digest[32]; /* SHA-256 of the blob */
+  /* --- attestation (keep together) --- the launch measurement the
+   * monitor computed (docs/attestation.md), as reports carry it. */
+  uint8_t measurement[TL_MEASUREMENT_SIZE];
+  /* --- end attestation --- */
 };
 
 /* The mounts blob: a header, then entries each followed by the path bytes

@@ -220,6 +220,7 @@ static int fill_boot(struct mon_vm *vm, hacher_error_t *err)
   memcpy(b->image_root, cfg->image_root, sizeof(b->image_root));
   memcpy(b->caps, cfg->caps, sizeof(b->caps));
   b->limits = cfg->limits;
+  memcpy(b->measurement, vm->measurement, sizeof(b->measurement));
   b->mounts_size = cfg->mounts_size;
   if (cfg->mounts_size > 0)
     sha256(cfg->mounts, cfg->mounts_size, b->mounts_digest);

@@ -24,7 +24,8 @@ struct mon_vm {
   uint64_t los_phys;
   uint64_t los_syscall_entry; /* LibOS VA */
   uint64_t los_boot_entry;
-  struct tl_shared *shared; /* host view of TL_SHARED_GPA */
+  struct tl_shared *shared;                 /* host view of TL_SHARED_GPA */
+  uint8_t measurement[TL_MEASUREMENT_SIZE]; /* computed by mon_run from cfg */
   /* How the guest ended: set once. */
   bool done;
   int status;

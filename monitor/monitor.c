@@ -1,6 +1,9 @@
 /* mon_run: build a trustlet, run its vCPU loop, tear it down. */
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +13,9 @@
 
 #include "../common/log.h"
 #include "../common/util.h"
+#include "measure.h"
 #include "mon.h"
+#include "report.h"
 
 #define SZ_2M (2ULL << 20)
 
@@ -119,6 +124,8 @@ static int vm_create(struct mon_vm *vm, hacher_error_t *err)
       map_blob(vm, 3, TL_POLICY_GPA, vm->cfg->policy, vm->cfg->policy_size, &vm->policy,
                &vm->policy_map_size, "the seccomp policy", err) < 0)
     return -1;
+  if (vm->cfg->mounts_wipe) /* secrets: only the guest's copy remains */
+    OPENSSL_cleanse((void *)vm->cfg->mounts, vm->cfg->mounts_size);
   return mon_boot_setup(vm, err);
 }
 
@@ -202,12 +209,31 @@ static int vm_loop(struct mon_vm *vm, hacher_error_t *err)
   return 0;
 }
 
+/* Before the sandbox, while OpenSSL may still open files: fetch the signing
+ * algorithms and seed the random generator (signing itself is left to the
+ * first report, so trustlets that never ask pay nothing more). */
+static int attest_warm_up(struct mon_vm *vm, hacher_error_t *err)
+{
+  EVP_MD_CTX *ctx;
+  uint8_t b;
+  int ok;
+
+  if (vm->cfg->attest_key == NULL)
+    return 0;
+  ctx = EVP_MD_CTX_new();
+  ok = ctx != NULL && EVP_DigestSignInit(ctx, NULL, EVP_sha384(), NULL, vm->cfg->attest_key) == 1 &&
+       RAND_bytes(&b, 1) == 1;
+  EVP_MD_CTX_free(ctx);
+  return ok ? 0 : hacher_error(err, 0, "attestation: cannot prepare the node key for signing");
+}
+
 int mon_run(const struct mon_config *cfg, int *status, hacher_error_t *err)
 {
   struct mon_vm vm = {.cfg = cfg};
   int ret = -1;
 
-  if (mon_ram_size((int64_t)cfg->ram_size, &vm.ram_size, err) < 0)
+  if (mon_ram_size((int64_t)cfg->ram_size, &vm.ram_size, err) < 0 ||
+      mon_measure(cfg, vm.measurement, err) < 0 || attest_warm_up(&vm, err) < 0)
     return -1;
   install_signals();
   if (vm_create(&vm, err) < 0) {

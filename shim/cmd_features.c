@@ -4,6 +4,7 @@
 #include <sys/capability.h>
 
 #include "../monitor/platform.h"
+#include "../common/tl_abi.h"
 #include "commands.h"
 
 /* The capability names process.capabilities may use (libcap's list). */
@@ -51,6 +52,7 @@ int hacher_cmd_features(struct hacher_global *g, int argc, char **argv, hacher_e
          "  },\n"
          "  \"annotations\": {\n"
          "    \"io.hacher.platform\": \"%s\",\n"
+         "    \"io.hacher.attestation\": \"" TL_REPORT_PLATFORM_KVM "\",\n"
          "    \"io.hacher.version\": \"%s\"\n"
          "  }\n"
          "}\n",

@@ -15,6 +15,12 @@ struct hacher_launch {
   struct mon_rlimit *rlimits;
   void *policy; /* compiled linux.seccomp, or NULL */
   char hostname[256];
+  /* --- attestation --- */
+  char **secret_names;       /* from io.hacher.secret.NAME annotations */
+  const char **secret_paths; /* their sealed blobs, as the annotations give them */
+  size_t nsecrets;
+  uint8_t measurement[TL_MEASUREMENT_SIZE];
+  char measurement_hex[2 * TL_MEASUREMENT_SIZE + 1];
 };
 
 /* Annotation that chooses the cgroup view inside the trustlet: "v1" or "v2"
@@ -32,6 +38,12 @@ int hacher_limits_from_config(const struct oci_config *cfg, struct tl_limits *l,
 int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
                           struct hacher_launch *l, hacher_error_t *err);
 void hacher_launch_release(struct hacher_launch *l);
+
+/* For create only, after prepare: load the node key (created on first use)
+ * into l->mc for reports, open the report counter, and unseal the requested
+ * secrets into the mounts blob at /run/secrets/NAME. A node key that cannot
+ * be loaded is fatal only when secrets are requested. */
+int hacher_launch_attest(struct hacher_global *g, struct hacher_launch *l, hacher_error_t *err);
 
 /* process.rlimits as numbers; out has room for cfg->rlimits_count entries. */
 int hacher_rlimits_convert(const struct oci_config *cfg, struct mon_rlimit *out,
