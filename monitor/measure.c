@@ -1,8 +1,10 @@
 /* The launch measurement. Every item is a little-endian u64 length followed
  * by its bytes, so no two different inputs encode alike; counts are 8-byte
- * items. Order (version 1): tag, version, LibOS, argc, argv..., envc,
+ * items. Order (version 2): tag, version, LibOS, argc, argv..., envc,
  * env..., cwd, uid, gid, image root, memory size, secret count, sorted
- * secret names... Changing the order or an item is a new version. */
+ * secret names..., seccomp policy, readonly root, umask, group count,
+ * groups..., rlimit count, (resource, soft, hard)..., the five capability
+ * masks. Changing the order or an item is a new version. */
 #include "measure.h"
 
 #include <openssl/evp.h>
@@ -64,6 +66,27 @@ static int items_prefix(EVP_MD_CTX *ctx, const void *libos, size_t libos_size)
   return rc ?: item(ctx, libos, libos_size);
 }
 
+/* What else decides the function's behaviour, all from config.json. */
+static int items_process(EVP_MD_CTX *ctx, const struct mon_config *cfg)
+{
+  int rc = item(ctx, cfg->policy ? cfg->policy : "", cfg->policy ? cfg->policy_size : 0);
+
+  rc = rc ?: item_u64(ctx, cfg->readonly_root);
+  rc = rc ?: item_u64(ctx, cfg->umask);
+  rc = rc ?: item_u64(ctx, cfg->ngroups);
+  for (size_t i = 0; i < cfg->ngroups && rc == 0; i++)
+    rc = item_u64(ctx, cfg->groups[i]);
+  rc = rc ?: item_u64(ctx, cfg->nrlimits);
+  for (size_t i = 0; i < cfg->nrlimits && rc == 0; i++) {
+    rc = item_u64(ctx, cfg->rlimits[i].resource);
+    rc = rc ?: item_u64(ctx, cfg->rlimits[i].soft);
+    rc = rc ?: item_u64(ctx, cfg->rlimits[i].hard);
+  }
+  for (int i = 0; i < TL_CAP_SETS && rc == 0; i++)
+    rc = item_u64(ctx, cfg->caps[i]);
+  return rc;
+}
+
 static int items_config(EVP_MD_CTX *ctx, const struct mon_config *cfg, uint64_t ram_size)
 {
   int rc = item_u64(ctx, cfg->argc);
@@ -78,7 +101,8 @@ static int items_config(EVP_MD_CTX *ctx, const struct mon_config *cfg, uint64_t 
   rc = rc ?: item_u64(ctx, cfg->gid);
   rc = rc ?: item(ctx, cfg->image_root, sizeof(cfg->image_root));
   rc = rc ?: item_u64(ctx, ram_size);
-  return rc ?: items_secrets(ctx, cfg);
+  rc = rc ?: items_secrets(ctx, cfg);
+  return rc ?: items_process(ctx, cfg);
 }
 
 /* Finish a hash whose prefix is in `prefix` (copied, so it can be reused). */

@@ -47,8 +47,8 @@ TEST(measure_known_answer)
   char hex[2 * TL_MEASUREMENT_SIZE + 1];
 
   measure_hex(&c, 64ULL << 20, hex);
-  CHECK_EQ_STR(hex, "473fc1e59b02f5a9e4d83fa6f6a89a65bf5c50459f1209118613c9baf63fd47ee7754fa1"
-                    "47bff706946e43b0d463cf5e");
+  CHECK_EQ_STR(hex, "242ad34d127f27a07bb403b5632d7b4bab1e6ddbdda5495ffc54b7695bee7f9e71964bb6"
+                    "95278beb495c92f3b9d2beff");
 }
 
 TEST(measure_each_input_counts)
@@ -76,6 +76,38 @@ TEST(measure_each_input_counts)
   c.nsecrets = 1;
   measure_hex(&c, 64ULL << 20, other);
   CHECK(strcmp(base, other) != 0);
+  /* version 2: the process settings and the seccomp policy count too */
+  {
+    static const struct mon_rlimit rl = {7, 512, 1024};
+    static const uint32_t groups[] = {10};
+    c = kat_config();
+    c.umask = 077;
+    measure_hex(&c, 64ULL << 20, other);
+    CHECK(strcmp(base, other) != 0);
+    c = kat_config();
+    c.rlimits = &rl;
+    c.nrlimits = 1;
+    measure_hex(&c, 64ULL << 20, other);
+    CHECK(strcmp(base, other) != 0);
+    c = kat_config();
+    c.groups = groups;
+    c.ngroups = 1;
+    measure_hex(&c, 64ULL << 20, other);
+    CHECK(strcmp(base, other) != 0);
+    c = kat_config();
+    c.caps[TL_CAP_BOUNDING] = 1;
+    measure_hex(&c, 64ULL << 20, other);
+    CHECK(strcmp(base, other) != 0);
+    c = kat_config();
+    c.readonly_root = true;
+    measure_hex(&c, 64ULL << 20, other);
+    CHECK(strcmp(base, other) != 0);
+    c = kat_config();
+    c.policy = "P";
+    c.policy_size = 1;
+    measure_hex(&c, 64ULL << 20, other);
+    CHECK(strcmp(base, other) != 0);
+  }
   /* the secret policy is a set: annotation order does not matter */
   c = kat_config();
   c.secret_names = secrets_swapped;
