@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#define TL_ABI_VERSION 3
+#define TL_ABI_VERSION 4
 
 /* A guest-physical address. The host must translate it through the monitor's
  * checked-access helper; being a struct, it cannot be dereferenced by accident. */
@@ -31,6 +31,7 @@ typedef struct {
 #define TL_APP_BASE 0x200000ULL       /* first byte the application may use */
 #define TL_IMAGE_GPA 0x4000000000ULL  /* 256 GiB */
 #define TL_MOUNTS_GPA 0x5000000000ULL /* host-provided files, read-only */
+#define TL_POLICY_GPA 0x6000000000ULL /* seccomp policy (struct tl_policy), read-only */
 #define TL_RAM_MAX 0x2000000000ULL    /* 128 GiB */
 #define TL_LOS_VA 0xffffffff80000000ULL
 #define TL_LOS_RESERVE 0x800000ULL /* LibOS text/data/bss/stack at the top of RAM */
@@ -64,7 +65,8 @@ enum tl_hc_nr {
   TL_HC_READY = 9,   /* the program is loaded; returns when the container is started */
   TL_HC_IOCTL = 10,  /* ioctl: a terminal request on container stdio */
   TL_HC_POLL = 11,   /* poll: wait until container stdio is ready */
-  TL_HC_ALARM = 12,  /* alarm: the monitor's ITIMER_REAL; its SIGALRM reaches the guest */
+  TL_HC_REPORT = 12, /* report: a signed attestation report binding 64 guest bytes */
+  TL_HC_ALARM = 13,  /* alarm: the monitor's ITIMER_REAL; its SIGALRM reaches the guest */
   TL_HC_MAX
 };
 
@@ -121,6 +123,38 @@ struct tl_hc_range {
   uint64_t len;
 };
 
+/* Attestation: the launch measurement is SHA-384 (docs/attestation.md). */
+#define TL_MEASUREMENT_SIZE 48
+#define TL_REPORT_DATA_SIZE 64
+
+/* The guest's 64 bytes of report data in, a struct tl_report out; ret is
+ * the report's size. out_len below sizeof(struct tl_report) is -EINVAL;
+ * -ENODEV when the node has no attestation key. */
+struct tl_hc_report {
+  tl_gptr_t data; /* TL_REPORT_DATA_SIZE bytes */
+  tl_gptr_t out;
+  uint64_t out_len;
+};
+
+/* A signed report, little-endian, 256 bytes; the signature covers every
+ * byte before it. Layout version TL_REPORT_VERSION; docs/attestation.md. */
+#define TL_REPORT_MAGIC 0x50455248u /* "HREP" */
+#define TL_REPORT_VERSION 1
+#define TL_REPORT_PLATFORM_KVM "hacher-kvm" /* node key, no hardware root of trust */
+struct tl_report {
+  uint32_t magic;
+  uint16_t version;
+  uint16_t _reserved; /* 0 */
+  char platform[16];  /* NUL-padded */
+  uint8_t measurement[TL_MEASUREMENT_SIZE];
+  uint8_t report_data[TL_REPORT_DATA_SIZE];
+  uint8_t boot_id[16];   /* the node's boot (/proc/sys/kernel/random/boot_id) */
+  uint64_t counter;      /* per node boot, incremented for every report */
+  uint8_t signature[96]; /* ECDSA P-384 over SHA-384: r then s, 48 bytes big-endian each */
+};
+#define TL_REPORT_SIGNED_SIZE 160 /* offsetof(struct tl_report, signature) */
+_Static_assert(sizeof(struct tl_report) == 256, "the report is 256 bytes");
+
 struct tl_hc {
   uint32_t nr;
   uint32_t _pad;
@@ -133,6 +167,7 @@ struct tl_hc {
     struct tl_hc_range range;
     struct tl_hc_ioctl ioctl;
     struct tl_hc_poll poll;
+    struct tl_hc_report report;
     struct tl_hc_alarm alarm;
     uint64_t raw[8];
   } u;
@@ -247,6 +282,14 @@ struct tl_boot {
   /* The container's resource limits and the cgroup view the LibOS shows
    * (/proc/self/cgroup, /sys/fs/cgroup, /proc/meminfo). */
   struct tl_limits limits;
+  /* seccomp: linux.seccomp compiled by the runtime (struct tl_policy at
+   * TL_POLICY_GPA, policy_size bytes; 0 when the config has none). */
+  uint64_t policy_size;
+  uint8_t policy_digest[32]; /* SHA-256 of the blob */
+  /* --- attestation (keep together) --- the launch measurement the
+   * monitor computed (docs/attestation.md), as reports carry it. */
+  uint8_t measurement[TL_MEASUREMENT_SIZE];
+  /* --- end attestation --- */
 };
 
 /* The mounts blob: a header, then entries each followed by the path bytes
@@ -289,26 +332,84 @@ struct tl_mount_entry {
   int64_t mtime_nsec;
 };
 
+/* The seccomp policy blob: the header with a per-syscall index, then
+ * nrules rules, then nconds conditions. The rules of syscall n are
+ * [first[n], first[n + 1]); each rule's conditions are ANDed. An action is
+ * kind << 16 | data, kinds numbered in the kernel's precedence order. */
+#define TL_POLICY_MAGIC 0x4c4f5048u /* "HPOL" */
+#define TL_POLICY_NR 512            /* syscall numbers the index covers */
+#define TL_POLICY_MAX_RULES 16384
+#define TL_POLICY_MAX_CONDS 16384
+#define TL_POLICY_LOG (1u << 0)    /* SECCOMP_FILTER_FLAG_LOG: log all but allow */
+#define TL_POLICY_ENOSYS (1u << 1) /* runc's stub: numbers above enosys_above: ENOSYS */
+enum tl_policy_kind {
+  TL_SC_ALLOW = 0,
+  TL_SC_LOG = 1,
+  TL_SC_TRACE = 2, /* no tracer: ENOSYS */
+  TL_SC_ERRNO = 3, /* data: errno, at most 4095 */
+  TL_SC_TRAP = 4,
+  TL_SC_KILL_THREAD = 5,
+  TL_SC_KILL_PROCESS = 6,
+};
+#define TL_SC_ACTION(kind, data) ((uint32_t)(kind) << 16 | (uint32_t)(data))
+#define TL_SC_KIND(action) ((action) >> 16)
+#define TL_SC_DATA(action) ((action)&0xffffu)
+enum tl_policy_op {
+  TL_SC_NE = 1,
+  TL_SC_LT = 2,
+  TL_SC_LE = 3,
+  TL_SC_EQ = 4,
+  TL_SC_GE = 5,
+  TL_SC_GT = 6,
+  TL_SC_MASKED_EQ = 7, /* (arg & value) == value_two */
+};
+
+struct tl_policy {
+  uint32_t magic;
+  uint32_t flags; /* TL_POLICY_* */
+  uint64_t size;  /* whole blob */
+  uint32_t default_action;
+  uint32_t enosys_above;
+  uint32_t nrules;
+  uint32_t nconds;
+  uint16_t first[TL_POLICY_NR + 1];
+  uint16_t _pad[3];
+};
+
+struct tl_policy_rule {
+  uint32_t action;
+  uint16_t cond_first, cond_count;
+};
+
+struct tl_policy_cond {
+  uint8_t arg; /* 0..5 */
+  uint8_t op;  /* enum tl_policy_op */
+  uint16_t _pad0;
+  uint32_t _pad1;
+  uint64_t value;
+  uint64_t value_two;
+};
+
 /* The page at TL_SHARED_GPA. */
 struct tl_shared {
   struct tl_boot boot;
   struct tl_clock clock;
   struct tl_hc hc; /* the request slot of vCPU 0 */
-  /* ABI 3: host signals for the function. The monitor ORs in bit (N - 1)
+  /* ABI 4: host signals for the function. The monitor ORs in bit (N - 1)
    * for signal N while the vCPU is stopped; the LibOS takes the bits (and
    * clears the word) at syscall exits and after blocking requests, and
    * decides: default action, ignore or handler. A blocking request returns
    * -EINTR at once while the word is non-zero. */
   uint64_t sig_pending;
-  /* ABI 3, written by the LibOS: signals whose action is to end the function
+  /* ABI 4, written by the LibOS: signals whose action is to end the function
    * and that are not blocked. The monitor ends the trustlet (128+N) on such a
    * host signal at once, so a function that makes no syscalls still stops. */
   uint64_t sig_fatal;
-  /* ABI 3: when a host signal stops the vCPU in application code, the
+  /* ABI 4: when a host signal stops the vCPU in application code, the
    * monitor saves its registers here and resumes it at the LibOS's
    * signal_entry, so handlers run without waiting for a syscall. */
   struct tl_regs intr;
-  /* ABI 3, written by the LibOS: signals with a handler that are not
+  /* ABI 4, written by the LibOS: signals with a handler that are not
    * blocked. An application fault whose signal is one of them goes to the
    * LibOS (intr + fault) instead of ending the function. */
   uint64_t sig_caught;

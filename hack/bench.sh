@@ -148,7 +148,11 @@ for r in "${rows[@]}"; do
 done
 echo "kvm kind: $kind"
 
-# Syscall costs inside a trustlet against native, same program and file.
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Syscall costs inside a trustlet against native, same program and file;
+# the last column with a default-style seccomp profile (~300 names,
+# tests/integration/data/seccomp-default.json) enforced by the LibOS.
+# Trustlet runs alternate and each column is the median of SYSBENCH_RUNS.
 sysbench="$build/programs/sysbench.musl"
 if [[ -x $sysbench ]]; then
   mkdir -p "$bundle/rootfs/data"
@@ -156,17 +160,37 @@ if [[ -x $sysbench ]]; then
   cp "$sysbench" "$bundle/rootfs/sysbench"
   jq '.process.args = ["/sysbench", "/data/file"]' "$bundle/config.json" >"$tmp/c.json"
   mv "$tmp/c.json" "$bundle/config.json"
+  jq --slurpfile p "$repo/tests/integration/data/seccomp-default.json" '.linux.seccomp = $p[0]' \
+    "$bundle/config.json" >"$tmp/seccomp.json"
+  cp -r "$bundle" "$tmp/bundle-seccomp"
+  mv "$tmp/seccomp.json" "$tmp/bundle-seccomp/config.json"
   "$sysbench" "$bundle/rootfs/data/file" 2>"$tmp/native.txt" >/dev/null
-  "$hacher" --root "$tmp/hacher-state" run --bundle "$bundle" sysbench 2>"$tmp/trustlet.txt" >/dev/null
-  printf '\n%-16s %12s %12s\n' "syscall" "native ns" "hacher ns"
-  paste -d' ' "$tmp/native.txt" "$tmp/trustlet.txt" | while read -r op nat _ tl; do
-    printf '%-16s %12s %12s\n' "$op" "$nat" "$tl"
+  for ((i = 0; i < ${SYSBENCH_RUNS:-5}; i++)); do
+    "$hacher" --root "$tmp/hacher-state" run --bundle "$bundle" sysbench 2>>"$tmp/plain.txt" >/dev/null
+    "$hacher" --root "$tmp/hacher-state" run --bundle "$tmp/bundle-seccomp" sysbench \
+      2>>"$tmp/profiled.txt" >/dev/null
   done
+  median() { awk -v op="$1" '$1 == op { print $2 }' "$2" | sort -n | awk '{ v[NR] = $1 }
+    END { print v[int((NR + 1) / 2)] }'; }
+  printf '\n%-16s %12s %12s %16s\n' "syscall" "native ns" "hacher ns" "+seccomp ns"
+  while read -r op nat; do
+    printf '%-16s %12s %12s %16s\n' "$op" "$nat" "$(median "$op" "$tmp/plain.txt")" \
+      "$(median "$op" "$tmp/profiled.txt")"
+  done <"$tmp/native.txt"
 else
   notes+=("syscall microbenchmark: $sysbench missing")
 fi
+# The LibOS's seccomp lookup alone, on the same profile (built for the host).
+if gcc -O2 -I"$repo" -I"$repo/libos" "$repo/tests/bench/seccomp_lookup.c" \
+  "$repo/libos/seccomp_policy.c" "$build/libhacher.a" \
+  $(pkg-config --libs yajl libseccomp libcap openssl) -o "$tmp/seccomp_lookup" 2>"$tmp/cc.err"; then
+  printf '\n%-40s %10s\n' "seccomp lookup (default-style profile)" "ns"
+  "$tmp/seccomp_lookup" "$repo/tests/integration/data/seccomp-default.json" |
+    while read -r _ what ns; do printf '%-40s %10s\n' "$what" "$ns"; done
+else
+  notes+=("seccomp lookup benchmark: build failed: $(head -n 1 "$tmp/cc.err")")
+fi
 # Image cache lookup of an unchanged rootfs (the cost every create pays).
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if gcc -O2 -I"$repo" "$repo/tests/bench/image_lookup.c" "$build/libhacher.a" \
   $(pkg-config --libs yajl libseccomp libcap openssl) -o "$tmp/image_lookup" 2>"$tmp/cc.err"; then
   mkdir -p "$tmp/bbroot/bin"

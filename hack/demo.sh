@@ -10,7 +10,8 @@ fi
 build=$(realpath "$1")
 hacher="$build/hacher"
 programs="$build/programs"
-for f in "$hacher" "$programs/exitcode.musl" "$programs/tmpfile.musl" /bin/busybox; do
+for f in "$hacher" "$programs/exitcode.musl" "$programs/tmpfile.musl" "$programs/attest.musl" \
+  /bin/busybox; do
   [[ -x $f ]] || {
     echo "demo: $f missing (make all programs; busybox-static)" >&2
     exit 1
@@ -24,6 +25,8 @@ fi
 tmp=$(mktemp -d /tmp/hacher-demo.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 state="$tmp/state"
+out=""                                     # the last step's output
+export HACHER_ATTEST_DIR="$tmp/attest-key" # a node key for the demo only
 
 # new_bundle DIR: rootfs skeleton plus a non-interactive config.json.
 new_bundle()
@@ -66,7 +69,7 @@ show_args()
 # behaved if it exited WANT-STATUS and printed WANT-TEXT somewhere.
 step()
 {
-  local title=$1 bundle=$2 want_status=$3 want_text=$4 status=0 out args
+  local title=$1 bundle=$2 want_status=$3 want_text=$4 status=0 args
   shift 4
   steps=$((steps + 1))
   args=$(for a in "$@"; do jq -n --arg a "$a" '$a'; done | jq -s -c .)
@@ -96,6 +99,32 @@ step "exit status 42 (musl program, 64 MiB touched)" "$prog" 42 "exiting with 42
 step "write to the private /tmp (musl program)" "$prog" 0 "tmpfile ok" /bin/tmpfile
 step "write to /tmp from busybox sh" "$bb" 0 "written" \
   sh -c 'echo hi > /tmp/note && [ -s /tmp/note ] && echo written'
+
+# Attestation: a secret sealed for the function's measurement, then a report
+# over a nonce, verified on the host (docs/attestation.md).
+att="$tmp/attest"
+new_bundle "$att"
+cp "$programs/attest.musl" "$att/rootfs/bin/attest"
+nonce=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+jq --arg n "$nonce" --arg p "$tmp/api-key.sealed" '.process.args = ["/bin/attest", $n, "api-key", "hello"]
+  | .annotations["io.hacher.secret.api-key"] = $p' "$att/config.json" >"$tmp/c.json"
+mv "$tmp/c.json" "$att/config.json"
+measurement=$("$hacher" attest measure --bundle "$att")
+echo
+echo "== attestation: measurement $measurement"
+printf 'demo secret' | "$hacher" secret seal --name api-key --measurement "$measurement" \
+  >"$tmp/api-key.sealed"
+want_mac=$(printf hello | openssl dgst -sha256 -hmac 'demo secret' -r | cut -d' ' -f1)
+step "a sealed secret at /run/secrets/api-key (HMAC of \"hello\" with it)" "$att" 0 \
+  "hmac: $want_mac" /bin/attest "$nonce" api-key hello
+sed -n 's/^report: //p' <<<"$out" >"$tmp/report.hex"
+"$hacher" attest node-cert >"$tmp/node.pem"
+steps=$((steps + 1))
+echo "\$ hacher attest verify report.hex --cert node.pem --measurement ... --report-data $nonce"
+if "$hacher" attest verify "$tmp/report.hex" --cert "$tmp/node.pem" \
+  --measurement "$measurement" --report-data "$nonce" | sed 's/^/  /'; then
+  good=$((good + 1))
+fi
 
 echo
 kind=kvm

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # fuzz.sh BUILD: builds the libFuzzer targets in tests/fuzz/ with clang and
-# runs each for FUZZ_SECONDS (default 60) on a copy of its seed corpus.
+# runs each for FUZZ_SECONDS (default 60) on a copy of its seed corpus;
+# FUZZ_TARGETS="config policy" picks targets (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -11,14 +12,16 @@ CFLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
   -D_GNU_SOURCE $(pkg-config --cflags yajl))
 
 declare -A SOURCES=(
-  [config]="tests/fuzz/fuzz_config.c oci-spec/config.c oci-spec/spec_default.c common/error.c common/util.c common/log.c"
+  [config]="tests/fuzz/fuzz_config.c oci-spec/config.c oci-spec/json.c oci-spec/resources.c oci-spec/seccomp.c oci-spec/spec_default.c shim/seccomp_compile.c libos/seccomp_policy.c common/error.c common/util.c common/log.c"
   [erofs]="tests/fuzz/fuzz_erofs.c libos/erofs.c"
   [image]="tests/fuzz/fuzz_image.c libos/erofs.c libos/verity.c common/sha256.c"
+  [policy]="tests/fuzz/fuzz_policy.c libos/seccomp_policy.c"
+  [secret]="tests/fuzz/fuzz_secret.c shim/secret.c shim/attest_key.c common/error.c common/util.c common/log.c"
 )
-declare -A LIBS=([config]="$(pkg-config --libs yajl)" [erofs]="" [image]="")
+declare -A LIBS=([config]="$(pkg-config --libs yajl libseccomp)" [erofs]="" [image]="" [policy]="" [secret]="-lcrypto")
 
 status=0
-for t in "${!SOURCES[@]}"; do
+for t in ${FUZZ_TARGETS:-${!SOURCES[@]}}; do
   read -r -a srcs <<<"${SOURCES[$t]}"
   [[ -f ${srcs[0]} ]] || continue
   read -r -a libs <<<"${LIBS[$t]}"

@@ -6,6 +6,7 @@
 #include <linux/stat.h>
 
 #include "elf_load.h"
+#include "syscall.h"
 #include "vfs.h"
 
 #define PIE_BASE 0x400000ULL
@@ -131,6 +132,7 @@ void los_elf_load(const struct los_exec *ex, struct los_image_info *info)
   int rc;
 
   resolve_program(ex, path, sizeof(path));
+  los_seccomp_exec(path); /* execve is filtered before it looks at the file */
   rc = vfs_open(AT_FDCWD, path, O_RDONLY, 0, &f);
   if (rc == -ENOENT || rc == -ENOTDIR)
     los_abort("exec \"%s\": no such file or directory", path);

@@ -89,6 +89,7 @@ void los_main(struct tl_shared *shared)
   top = setup_stack();
   los_vfs_init(b, los_proc.readonly_root);
   los_vfs_add_mounts(b);
+  los_seccomp_init(b);
   fd_install(file_stdio(0, O_RDONLY), false, 0);
   fd_install(file_stdio(1, O_WRONLY), false, 1);
   fd_install(file_stdio(2, O_WRONLY), false, 2);

@@ -1,5 +1,6 @@
-/* Syscall dispatch: the table is built from syscalls.def; anything else gets
- * ENOSYS and one log line per syscall number. */
+/* Syscall dispatch: the seccomp profile first (when there is one), then
+ * the table built from syscalls.def; anything else gets ENOSYS and one log
+ * line per syscall number. */
 #include <asm/unistd_64.h>
 
 #include "syscall.h"
@@ -18,6 +19,11 @@ static const los_sys_fn table[NR_MAX] = {
 static const char *const names[NR_MAX] = {
 #include "syscall_names.h"
 };
+
+const char *los_syscall_name(uint64_t nr)
+{
+  return nr < NR_MAX && names[nr] ? names[nr] : "?";
+}
 
 static uint8_t reported[NR_MAX / 8];
 
@@ -39,14 +45,15 @@ void los_syscall(struct los_regs *r)
   int64_t ret;
 
   los_cur_regs = r;
-
-  if (nr < NR_MAX && table[nr] != NULL)
+  if (los_seccomp != NULL && los_seccomp_denies(r, &ret))
+    ; /* the profile answered; the syscall does not run */
+  else if (nr < NR_MAX && table[nr] != NULL)
     ret = table[nr](r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
   else
     ret = unsupported(nr);
   if (los_proc.trace)
-    los_log("trace: %s(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld",
-            nr < NR_MAX && names[nr] ? names[nr] : "?", r->rdi, r->rsi, r->rdx, r->r10, ret);
+    los_log("trace: %s(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld", los_syscall_name(nr), r->rdi, r->rsi,
+            r->rdx, r->r10, ret);
   r->rax = (uint64_t)ret;
   los_signal_exit(r, nr);
 }

@@ -39,6 +39,18 @@ void los_signal_async(struct los_regs *r);
 #define ERESTARTNOINTR 513
 #define ERESTARTNOHAND 514
 
+/* The syscall's Linux name, or "?". */
+const char *los_syscall_name(uint64_t nr);
+
+/* seccomp.c: linux.seccomp. los_seccomp is NULL when there is no profile. */
+extern const struct tl_policy *los_seccomp;
+void los_seccomp_init(const struct tl_boot *b);
+/* Whether the profile stops this syscall: then *ret is its result (kills
+ * do not return). Call only when los_seccomp is set. */
+bool los_seccomp_denies(const struct los_regs *r, int64_t *ret);
+/* The profile's verdict on the execve that starts the program. */
+void los_seccomp_exec(const char *path);
+
 /* Copy a NUL-terminated string from the application; -EFAULT/-ENAMETOOLONG. */
 int los_copy_str(char *dst, uint64_t src, size_t size);
 #define USER_OK(p, len, w) los_user_ok((const void *)(p), (uint64_t)(len), (w))

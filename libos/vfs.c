@@ -2,6 +2,7 @@
 #include <linux/fcntl.h>
 #include <linux/stat.h>
 
+#include "attest.h"
 #include "memfs.h"
 #include "synth.h"
 #include "vfs_int.h"
@@ -96,6 +97,7 @@ static void dev_init(bool terminal)
   }
   if (terminal)
     tty_init(dev);
+  los_attest_dev_init(dev);
   if (mnode_link(upper_root, "dev", dev) < 0)
     los_panic("cannot create /dev");
 }
@@ -640,7 +642,15 @@ int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_f
     }
   }
   *out = file_new(&r, flags);
-  return *out ? 0 : -ENOMEM;
+  if (*out == NULL)
+    return -ENOMEM;
+  if ((*out)->type == LF_DEV && los_attest_rdev(r.node.up->rdev) && !(flags & O_PATH) &&
+      (rc = los_attest_open(*out)) < 0) {
+    file_put(*out);
+    *out = NULL;
+    return rc;
+  }
+  return 0;
 }
 
 static int64_t dev_read(struct los_file *f, void *buf, uint64_t len)
@@ -657,8 +667,15 @@ int64_t vfs_read(struct los_file *f, void *buf, uint64_t len, uint64_t off)
 {
   if (f->type == LF_DIR)
     return -EISDIR;
-  if (f->type == LF_DEV)
+  if (f->type == LF_DEV && !los_attest_rdev(f->vn.up->rdev))
     return dev_read(f, buf, len);
+  if (f->type == LF_DEV) { /* content made at open */
+    if (off >= f->size)
+      return 0;
+    len = LOS_MIN(len, f->size - off);
+    memcpy(buf, f->data + off, len);
+    return (int64_t)len;
+  }
   if (f->vn.syn != NULL) {
     if (off >= f->size)
       return 0;
@@ -682,6 +699,8 @@ int64_t vfs_write(struct los_file *f, const void *buf, uint64_t len, uint64_t of
 {
   struct mnode *n = f->vn.up;
 
+  if (f->type == LF_DEV && los_attest_rdev(n->rdev))
+    return los_attest_write(f, buf, len);
   if (f->type == LF_DEV)
     return n->rdev == 0x107 ? -ENOSPC : (int64_t)len;
   if (n == NULL || f->type != LF_REG)

@@ -109,6 +109,10 @@ static int build_page_tables(struct mon_vm *vm, hacher_error_t *err)
       map_2m(&pa, pml4, TL_MOUNTS_GPA, TL_MOUNTS_GPA,
              (vm->mounts_map_size + SZ_2M - 1) & ~(SZ_2M - 1), PTE_U | PTE_NX, err) < 0)
     return -1;
+  if (vm->policy_map_size > 0 &&
+      map_2m(&pa, pml4, TL_POLICY_GPA, TL_POLICY_GPA,
+             (vm->policy_map_size + SZ_2M - 1) & ~(SZ_2M - 1), PTE_U | PTE_NX, err) < 0)
+    return -1;
   if (map_2m(&pa, pml4, TL_MMIO_GPA, TL_MMIO_GPA, SZ_2M, PTE_W | PTE_U | PTE_NX, err) < 0)
     return -1;
   return map_2m(&pa, pml4, TL_LOS_VA, vm->los_phys, TL_LOS_RESERVE, PTE_W | PTE_U, err);
@@ -217,9 +221,13 @@ static int fill_boot(struct mon_vm *vm, hacher_error_t *err)
   memcpy(b->image_root, cfg->image_root, sizeof(b->image_root));
   memcpy(b->caps, cfg->caps, sizeof(b->caps));
   b->limits = cfg->limits;
+  memcpy(b->measurement, vm->measurement, sizeof(b->measurement));
   b->mounts_size = cfg->mounts_size;
   if (cfg->mounts_size > 0)
     sha256(cfg->mounts, cfg->mounts_size, b->mounts_digest);
+  b->policy_size = cfg->policy_size;
+  if (cfg->policy_size > 0)
+    sha256(cfg->policy, cfg->policy_size, b->policy_digest);
   if (getrandom(b->seed, sizeof(b->seed), 0) != sizeof(b->seed))
     return hacher_error(err, 0, "getrandom failed");
   b->args.gpa = TL_ARGS_GPA;

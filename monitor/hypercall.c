@@ -15,6 +15,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "mon.h"
+#include "report.h"
 
 #define MSG_MAX 4096
 #define SLEEP_MAX_NS (3600ULL * 1000000000ULL)
@@ -223,6 +224,42 @@ static int64_t hc_discard(struct mon_vm *vm, const struct tl_hc *hc)
   return 0;
 }
 
+/* A report for the guest's 64 bytes, signed with the node key (which stays
+ * in monitor memory); the counter orders the reports of one node boot. */
+static int64_t hc_report(struct mon_vm *vm, const struct tl_hc *hc)
+{
+  struct tl_hc_report q = hc->u.report;
+  uint8_t data[TL_REPORT_DATA_SIZE];
+  hacher_error_t e = NULL;
+  struct tl_report r;
+  uint64_t counter;
+  const void *in;
+  void *out;
+
+  if (q.out_len < sizeof(r))
+    return -EINVAL;
+  in = MON_GUEST(vm, q.data, sizeof(data), MON_READ, "report");
+  out = in ? MON_GUEST(vm, q.out, sizeof(r), MON_READ | MON_WRITE, "report") : NULL;
+  if (out == NULL)
+    return 0;
+  if (vm->cfg->attest_key == NULL)
+    return -ENODEV;
+  memcpy(data, in, sizeof(data)); /* the guest may change its copy meanwhile */
+  if (mon_report_counter(vm->cfg->attest_counter_fd, vm->cfg->boot_id, &counter, &e) < 0) {
+    log_warn("trustlet \"%s\": %s", vm->cfg->id, e->msg);
+    hacher_error_release(&e);
+    return -EIO;
+  }
+  mon_report_body(&r, vm->measurement, data, vm->cfg->boot_id, counter);
+  if (mon_report_sign(&r, vm->cfg->attest_key, &e) < 0) {
+    log_warn("trustlet \"%s\": %s", vm->cfg->id, e->msg);
+    hacher_error_release(&e);
+    return -EIO;
+  }
+  memcpy(out, &r, sizeof(r));
+  return (int64_t)sizeof(r);
+}
+
 static void hc_end(struct mon_vm *vm, const struct tl_hc *hc)
 {
   struct tl_hc_exit e = hc->u.exit;
@@ -275,6 +312,7 @@ void mon_hypercall(struct mon_vm *vm, uint32_t gpa)
   case TL_HC_CLOCK: mon_clock_update(vm); break;
   case TL_HC_IOCTL: ret = hc_ioctl(vm, &req); break;
   case TL_HC_POLL: ret = hc_poll(vm, &req, slot); break;
+  case TL_HC_REPORT: ret = hc_report(vm, &req); break;
   case TL_HC_ALARM: ret = hc_alarm(&req, slot); break;
   case TL_HC_READY:
     /* a failed wait for start is a signal for the container, whose default

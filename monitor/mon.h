@@ -19,11 +19,14 @@ struct mon_vm {
   uint64_t image_map_size;
   uint8_t *mounts; /* page-aligned copy of the mounts blob, read-only slot */
   uint64_t mounts_map_size;
+  uint8_t *policy; /* page-aligned copy of the seccomp policy, read-only slot */
+  uint64_t policy_map_size;
   uint64_t los_phys;
   uint64_t los_syscall_entry; /* LibOS VA */
   uint64_t los_boot_entry;
-  uint64_t los_signal_entry; /* LibOS VA */
-  struct tl_shared *shared;  /* host view of TL_SHARED_GPA */
+  uint64_t los_signal_entry;                /* LibOS VA */
+  struct tl_shared *shared;                 /* host view of TL_SHARED_GPA */
+  uint8_t measurement[TL_MEASUREMENT_SIZE]; /* computed by mon_run from cfg */
   /* How the guest ended: set once. */
   bool done;
   int status;

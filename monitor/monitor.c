@@ -1,6 +1,9 @@
 /* mon_run: build a trustlet, run its vCPU loop, tear it down. */
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +13,9 @@
 
 #include "../common/log.h"
 #include "../common/util.h"
+#include "measure.h"
 #include "mon.h"
+#include "report.h"
 
 #define SZ_2M (2ULL << 20)
 
@@ -107,22 +112,21 @@ static int map_image(struct mon_vm *vm, const char *path, hacher_error_t *err)
   return 0;
 }
 
-/* The mounts blob gets its own read-only slot, like the image. */
-static int map_mounts(struct mon_vm *vm, hacher_error_t *err)
+/* The mounts blob and the seccomp policy each get a read-only slot, like
+ * the image: a page-aligned private copy of the blob. */
+static int map_blob(struct mon_vm *vm, uint32_t slot, uint64_t gpa, const void *data, size_t size,
+                    uint8_t **copy, uint64_t *map_size, const char *what, hacher_error_t *err)
 {
-  const struct mon_config *cfg = vm->cfg;
-
-  if (cfg->mounts_size == 0)
+  if (size == 0)
     return 0;
-  vm->mounts_map_size = (cfg->mounts_size + TL_PAGE_SIZE - 1) & ~(TL_PAGE_SIZE - 1);
-  vm->mounts =
-      mmap(NULL, vm->mounts_map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (vm->mounts == MAP_FAILED) {
-    vm->mounts = NULL;
-    return hacher_error(err, errno, "allocate %zu bytes for mounts", cfg->mounts_size);
+  *map_size = (size + TL_PAGE_SIZE - 1) & ~(TL_PAGE_SIZE - 1);
+  *copy = mmap(NULL, *map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (*copy == MAP_FAILED) {
+    *copy = NULL;
+    return hacher_error(err, errno, "allocate %zu bytes for %s", size, what);
   }
-  memcpy(vm->mounts, cfg->mounts, cfg->mounts_size);
-  return plat_map(vm->plat, 2, TL_MOUNTS_GPA, vm->mounts, vm->mounts_map_size, true, err);
+  memcpy(*copy, data, size);
+  return plat_map(vm->plat, slot, gpa, *copy, *map_size, true, err);
 }
 
 static int vm_create(struct mon_vm *vm, hacher_error_t *err)
@@ -138,8 +142,13 @@ static int vm_create(struct mon_vm *vm, hacher_error_t *err)
     return -1;
   if (plat_map(vm->plat, 0, 0, vm->ram, vm->ram_size, false, err) < 0 ||
       plat_map(vm->plat, 1, TL_IMAGE_GPA, vm->image, vm->image_map_size, true, err) < 0 ||
-      map_mounts(vm, err) < 0)
+      map_blob(vm, 2, TL_MOUNTS_GPA, vm->cfg->mounts, vm->cfg->mounts_size, &vm->mounts,
+               &vm->mounts_map_size, "mounts", err) < 0 ||
+      map_blob(vm, 3, TL_POLICY_GPA, vm->cfg->policy, vm->cfg->policy_size, &vm->policy,
+               &vm->policy_map_size, "the seccomp policy", err) < 0)
     return -1;
+  if (vm->cfg->mounts_wipe) /* secrets: only the guest's copy remains */
+    OPENSSL_cleanse((void *)vm->cfg->mounts, vm->cfg->mounts_size);
   return mon_boot_setup(vm, err);
 }
 
@@ -152,6 +161,8 @@ static void vm_destroy(struct mon_vm *vm)
     munmap(vm->ram, vm->ram_size);
   if (vm->mounts != NULL)
     munmap(vm->mounts, vm->mounts_map_size);
+  if (vm->policy != NULL)
+    munmap(vm->policy, vm->policy_map_size);
   free(vm->fault);
   free(vm->abort_msg);
 }
@@ -249,12 +260,31 @@ static int vm_loop(struct mon_vm *vm, hacher_error_t *err)
   return 0;
 }
 
+/* Before the sandbox, while OpenSSL may still open files: fetch the signing
+ * algorithms and seed the random generator (signing itself is left to the
+ * first report, so trustlets that never ask pay nothing more). */
+static int attest_warm_up(struct mon_vm *vm, hacher_error_t *err)
+{
+  EVP_MD_CTX *ctx;
+  uint8_t b;
+  int ok;
+
+  if (vm->cfg->attest_key == NULL)
+    return 0;
+  ctx = EVP_MD_CTX_new();
+  ok = ctx != NULL && EVP_DigestSignInit(ctx, NULL, EVP_sha384(), NULL, vm->cfg->attest_key) == 1 &&
+       RAND_bytes(&b, 1) == 1;
+  EVP_MD_CTX_free(ctx);
+  return ok ? 0 : hacher_error(err, 0, "attestation: cannot prepare the node key for signing");
+}
+
 int mon_run(const struct mon_config *cfg, int *status, hacher_error_t *err)
 {
   struct mon_vm vm = {.cfg = cfg};
   int ret = -1;
 
-  if (mon_ram_size((int64_t)cfg->ram_size, &vm.ram_size, err) < 0)
+  if (mon_ram_size((int64_t)cfg->ram_size, &vm.ram_size, err) < 0 ||
+      mon_measure(cfg, vm.measurement, err) < 0 || attest_warm_up(&vm, err) < 0)
     return -1;
   install_signals();
   if (vm_create(&vm, err) < 0) {

@@ -28,6 +28,8 @@ struct mon_config {
   uint8_t image_root[32]; /* the trusted root hash */
   const void *mounts;     /* host-provided mounts blob (struct tl_mounts), or NULL */
   size_t mounts_size;
+  const void *policy; /* seccomp policy blob (struct tl_policy), or NULL */
+  size_t policy_size;
   uint64_t ram_size; /* bytes; 0 means MON_DEFAULT_RAM */
   char *const *argv;
   size_t argc;
@@ -51,6 +53,17 @@ struct mon_config {
    * trustlet. NULL: start at once. */
   int (*on_ready)(void *arg);
   void *on_ready_arg;
+  /* --- attestation (keep together) --- */
+  char *const *secret_names; /* requested secrets (measured as policy), any order */
+  size_t nsecrets;
+  /* The node key (an EVP_PKEY) that signs reports, loaded before the
+   * sandbox; it never enters guest memory. NULL: TL_HC_REPORT is -ENODEV. */
+  void *attest_key;
+  int attest_counter_fd; /* the per-boot report counter file, when attest_key is set */
+  uint8_t boot_id[16];
+  /* The mounts blob holds secrets: wiped once copied into the guest. */
+  bool mounts_wipe;
+  /* --- end attestation --- */
 };
 
 /* Run a trustlet to completion. On success *status is the wait status the

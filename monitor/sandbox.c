@@ -42,6 +42,10 @@ static const struct rule plain[] = {
     {SCMP_SYS(getitimer), "TL_HC_ALARM: the function's getitimer"},
     {SCMP_SYS(exit), "thread exit"},
     {SCMP_SYS(exit_group), "the trustlet ends"},
+    {SCMP_SYS(getrandom), "TL_HC_REPORT: OpenSSL's ECDSA nonce and generator reseeding"},
+    {SCMP_SYS(flock), "TL_HC_REPORT: lock the per-boot report counter file"},
+    {SCMP_SYS(pread64), "TL_HC_REPORT: read the report counter"},
+    {SCMP_SYS(pwrite64), "TL_HC_REPORT: write the report counter"},
 };
 
 /* KVM ioctls the vCPU loop makes; set-up ones (CREATE_VM, SET_SREGS, ...)

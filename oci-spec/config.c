@@ -8,6 +8,7 @@
 
 #include "json.h"
 #include "resources.h"
+#include "seccomp.h"
 
 #include "../common/util.h"
 
@@ -236,7 +237,7 @@ static int parse_namespace(struct json_ctx *c, struct oci_namespace *ns, yajl_va
 
 static int parse_linux(struct json_ctx *c, struct oci_config *cfg, yajl_val root)
 {
-  yajl_val linux_obj = NULL, arr = NULL, res;
+  yajl_val linux_obj = NULL, arr = NULL, res, sc;
   size_t n;
 
   if (json_typed(c, root, "", "linux", yajl_t_object, &linux_obj) < 0)
@@ -256,7 +257,10 @@ static int parse_linux(struct json_ctx *c, struct oci_config *cfg, yajl_val root
                         &cfg->readonly_paths_count) < 0 ||
       json_string_array(c, linux_obj, ".linux", "maskedPaths", &cfg->masked_paths,
                         &cfg->masked_paths_count) < 0 ||
-      json_typed(c, linux_obj, ".linux", "resources", yajl_t_object, &res) < 0)
+      json_typed(c, linux_obj, ".linux", "resources", yajl_t_object, &res) < 0 ||
+      json_typed(c, linux_obj, ".linux", "seccomp", yajl_t_object, &sc) < 0)
+    return -1;
+  if (sc != NULL && oci_seccomp_from_tree(c, sc, &cfg->seccomp) < 0)
     return -1;
   return res ? oci_resources_from_tree(c, res, ".linux.resources", &cfg->resources) : 0;
 }
@@ -432,6 +436,7 @@ void oci_config_free(struct oci_config *cfg)
     }
     free(cfg->hooks[k]);
   }
+  oci_seccomp_free(cfg->seccomp);
   free(cfg);
 }
 

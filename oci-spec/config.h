@@ -75,6 +75,72 @@ enum oci_cap_set {
   OCI_CAP_SETS
 };
 
+/* linux.seccomp (seccomp.c). Actions and operators in the spec's spelling. */
+enum oci_seccomp_action {
+  OCI_SCMP_ACT_KILL,
+  OCI_SCMP_ACT_KILL_PROCESS,
+  OCI_SCMP_ACT_KILL_THREAD,
+  OCI_SCMP_ACT_TRAP,
+  OCI_SCMP_ACT_ERRNO,
+  OCI_SCMP_ACT_TRACE,
+  OCI_SCMP_ACT_ALLOW,
+  OCI_SCMP_ACT_LOG,
+  OCI_SCMP_ACT_NOTIFY,
+  OCI_SCMP_ACTIONS
+};
+
+enum oci_seccomp_op {
+  OCI_SCMP_CMP_NE,
+  OCI_SCMP_CMP_LT,
+  OCI_SCMP_CMP_LE,
+  OCI_SCMP_CMP_EQ,
+  OCI_SCMP_CMP_GE,
+  OCI_SCMP_CMP_GT,
+  OCI_SCMP_CMP_MASKED_EQ,
+  OCI_SCMP_OPS
+};
+
+/* linux.seccomp.flags, as a bit set. */
+#define OCI_SCMP_FLAG_TSYNC (1u << 0)
+#define OCI_SCMP_FLAG_LOG (1u << 1)
+#define OCI_SCMP_FLAG_SPEC_ALLOW (1u << 2)
+#define OCI_SCMP_FLAG_WAIT_KILLABLE_RECV (1u << 3)
+#define OCI_SCMP_FLAGS 4
+
+struct oci_seccomp_arg {
+  uint32_t index; /* 0..5 */
+  enum oci_seccomp_op op;
+  uint64_t value;
+  uint64_t value_two; /* 0 when absent */
+};
+
+struct oci_seccomp_syscall {
+  char **names; /* NULL-terminated; never NULL */
+  size_t names_count;
+  enum oci_seccomp_action action;
+  bool has_errno_ret;
+  uint32_t errno_ret;
+  struct oci_seccomp_arg *args; /* never NULL */
+  size_t args_count;
+};
+
+struct oci_seccomp {
+  enum oci_seccomp_action default_action;
+  bool has_default_errno_ret;
+  uint32_t default_errno_ret;
+  char **architectures; /* NULL-terminated; never NULL; checked names */
+  size_t architectures_count;
+  uint32_t flags;                       /* OCI_SCMP_FLAG_* */
+  char *listener_path;                  /* may be NULL */
+  char *listener_metadata;              /* may be NULL */
+  struct oci_seccomp_syscall *syscalls; /* never NULL */
+  size_t syscalls_count;
+};
+
+extern const char *const oci_seccomp_action_names[OCI_SCMP_ACTIONS]; /* "SCMP_ACT_KILL", ... */
+extern const char *const oci_seccomp_op_names[OCI_SCMP_OPS];         /* "SCMP_CMP_NE", ... */
+extern const char *const oci_seccomp_flag_names[OCI_SCMP_FLAGS];
+
 struct oci_config {
   char *oci_version;
 
@@ -127,6 +193,10 @@ struct oci_config {
 
   struct oci_hook *hooks[OCI_HOOK_KINDS]; /* never NULL */
   size_t hooks_count[OCI_HOOK_KINDS];
+
+  /* linux.seccomp; NULL when absent or disabled (no defaultAction and no
+   * syscalls, as runc reads it) */
+  struct oci_seccomp *seccomp;
 };
 
 /* Parse config.json text. `name` is used as the message prefix (normally the
@@ -147,6 +217,8 @@ const char *oci_config_annotation(const struct oci_config *cfg, const char *key)
 int oci_resources_parse(const char *name, const char *text, size_t size, struct oci_resources *out,
                         hacher_error_t *err);
 void oci_resources_free(struct oci_resources *r);
+
+void oci_seccomp_free(struct oci_seccomp *sc);
 
 extern const char *const oci_hook_names[OCI_HOOK_KINDS];  /* "prestart", ... */
 extern const char *const oci_cap_set_names[OCI_CAP_SETS]; /* "bounding", ... */

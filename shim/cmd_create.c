@@ -158,7 +158,8 @@ monitor_child(struct hacher_container *c, struct hacher_launch *l, const char *f
   r.fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
   fifo_errno = errno;
   {
-    int keep[] = {status_fd, r.fifo_fd, hacher_log_fd(), slave, l->image.fd};
+    int keep[] = {status_fd, r.fifo_fd,   hacher_log_fd(),
+                  slave,     l->image.fd, l->mc.attest_counter_fd};
     close_other_fds(keep, ARRAY_SIZE(keep));
   }
   if (r.fifo_fd < 0) {
@@ -308,6 +309,11 @@ int hacher_create_container(struct hacher_global *g, struct hacher_container *c,
   if (hacher_container_save(c, "creating", err) < 0 || setup_cgroup(g, c, err) < 0)
     return -1;
   if (hacher_launch_prepare(g, c, &l, err) < 0) {
+    undo_create(c, -1);
+    return -1;
+  }
+  if (hacher_launch_attest(g, &l, err) < 0) {
+    hacher_launch_release(&l);
     undo_create(c, -1);
     return -1;
   }

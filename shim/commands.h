@@ -12,7 +12,8 @@ struct hacher_global {
   const char *log_format;
   bool debug;
   bool systemd_cgroup;
-  const char *images; /* image cache directory */
+  const char *images;     /* image cache directory */
+  const char *attest_dir; /* node attestation key, certificate, report counter */
 };
 
 /* A subcommand: returns the process exit status, or -1 with *err set. */
@@ -56,6 +57,8 @@ int hacher_cmd_update(struct hacher_global *g, int argc, char **argv, hacher_err
 int hacher_cmd_features(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
 int hacher_cmd_run(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
 int hacher_cmd_image(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
+int hacher_cmd_attest(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
+int hacher_cmd_secret(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
 int hacher_cmd_spec(struct hacher_global *g, int argc, char **argv, hacher_error_t *err);
 
 #endif

@@ -80,6 +80,30 @@ int hacher_container_config(struct hacher_container *c, hacher_error_t *err)
   return oci_config_load(c->dir, &c->config, err);
 }
 
+int hacher_container_from_bundle(const char *bundle, struct hacher_container **out,
+                                 hacher_error_t *err)
+{
+  struct hacher_container *c = xmalloc0(sizeof(*c));
+
+  c->id = xstrdup("measure");
+  c->bundle = realpath(bundle, NULL);
+  if (c->bundle == NULL) {
+    hacher_error(err, errno, "bundle \"%s\"", bundle);
+    goto fail;
+  }
+  if (oci_config_load(bundle, &c->config, err) < 0 || resolve_rootfs(c, err) < 0)
+    goto fail;
+  if (!c->config->has_process) {
+    hacher_error(err, 0, "%s/config.json: .process: missing", bundle);
+    goto fail;
+  }
+  *out = c;
+  return 0;
+fail:
+  hacher_container_destroy(c, false);
+  return -1;
+}
+
 int hacher_container_new(const char *root, const char *id, const char *bundle,
                          struct hacher_container **out, hacher_error_t *err)
 {
@@ -180,6 +204,7 @@ int hacher_container_load(const char *root, const char *id, struct hacher_contai
   c->rootfs = dup_or_null(get_str(tree, "rootfs"));
   c->status = dup_or_null(get_str(tree, "status"));
   c->image = dup_or_null(get_str(tree, "image"));
+  c->measurement = dup_or_null(get_str(tree, "measurement"));
   c->created = dup_or_null(get_str(tree, "created"));
   c->pid = (pid_t)get_int(tree, "pid");
   c->pid_start = (uint64_t)get_int(tree, "pidStart");
@@ -227,14 +252,19 @@ static char *state_json(const struct hacher_container *c, const char *status, bo
     gen_int(g, "pidStart", (long long)c->pid_start);
     if (c->image)
       gen_str(g, "image", c->image);
+    if (c->measurement)
+      gen_str(g, "measurement", c->measurement);
     if (c->cgroup) {
       yajl_gen_string(g, (const unsigned char *)"cgroup", 6);
       hacher_cgroup_gen(c->cgroup, g);
     }
-  } else if (c->image) {
+  } else if (c->image || c->measurement) {
     yajl_gen_string(g, (const unsigned char *)"annotations", 11);
     yajl_gen_map_open(g);
-    gen_str(g, "io.hacher.image", c->image);
+    if (c->image)
+      gen_str(g, "io.hacher.image", c->image);
+    if (c->measurement)
+      gen_str(g, "io.hacher.measurement", c->measurement);
     yajl_gen_map_close(g);
   }
   yajl_gen_map_close(g);
@@ -401,6 +431,7 @@ void hacher_container_destroy(struct hacher_container *c, bool remove_state)
   free(c->rootfs);
   free(c->status);
   free(c->image);
+  free(c->measurement);
   free(c->created);
   free(c);
 }

@@ -23,6 +23,7 @@ struct hacher_container {
   uint64_t pid_start;        /* its start time (/proc/PID/stat), against pid reuse */
   char *status;              /* as last written: "creating", "created", "running", "stopped" */
   char *image;               /* root hash of the trustlet image, once known */
+  char *measurement;         /* launch measurement (hex), once known */
   char *created;             /* RFC 3339 UTC */
   bool paused;
   struct hacher_cgroup *cgroup; /* NULL until create makes it (or without cgroups) */
@@ -30,6 +31,11 @@ struct hacher_container {
 
 /* runc's rule: ^[\w+-\.]+$ and not "." or "..". */
 int hacher_container_check_id(const char *id, hacher_error_t *err);
+
+/* Load BUNDLE/config.json and resolve the rootfs, claiming no state
+ * (for `attest measure`). Free with hacher_container_destroy(c, false). */
+int hacher_container_from_bundle(const char *bundle, struct hacher_container **out,
+                                 hacher_error_t *err);
 
 /* Load BUNDLE/config.json, resolve the rootfs and claim ROOT/ID (fails with
  * runc's message if the container exists). */

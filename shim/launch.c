@@ -3,6 +3,7 @@
 #include "launch.h"
 
 #include <linux/magic.h>
+#include <openssl/crypto.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/resource.h>
@@ -11,7 +12,10 @@
 
 #include "../common/log.h"
 #include "../common/util.h"
+#include "../monitor/measure.h"
+#include "attest.h"
 #include "host_process.h"
+#include "seccomp_compile.h"
 
 static const struct {
   const char *name;
@@ -120,6 +124,36 @@ int hacher_limits_from_config(const struct oci_config *cfg, struct tl_limits *l,
   return 0;
 }
 
+/* io.hacher.secret.NAME=PATH annotations: the names are measured (policy). */
+static int collect_secrets(const struct oci_config *cfg, struct hacher_launch *l,
+                           hacher_error_t *err)
+{
+  size_t plen = strlen(HACHER_SECRET_ANNOTATION);
+
+  l->secret_names = xmalloc0((cfg->annotations_count + 1) * sizeof(char *));
+  l->secret_paths = xmalloc0((cfg->annotations_count + 1) * sizeof(char *));
+  for (size_t i = 0; i < cfg->annotations_count; i++) {
+    const struct oci_kv *a = &cfg->annotations[i];
+    if (strncmp(a->key, HACHER_SECRET_ANNOTATION, plen) != 0)
+      continue;
+    if (!hacher_secret_name_ok(a->key + plen))
+      return hacher_error(err, 0,
+                          "config.json: .annotations[\"%s\"]: secret name must be 1-64 of "
+                          "[A-Za-z0-9._-]",
+                          a->key);
+    if (a->value == NULL || a->value[0] != '/')
+      return hacher_error(err, 0,
+                          "config.json: .annotations[\"%s\"]: expected the absolute path of a "
+                          "sealed secret",
+                          a->key);
+    l->secret_names[l->nsecrets] = xstrdup(a->key + plen);
+    l->secret_paths[l->nsecrets++] = a->value;
+  }
+  l->mc.secret_names = l->secret_names;
+  l->mc.nsecrets = l->nsecrets;
+  return 0;
+}
+
 int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
                           struct hacher_launch *l, hacher_error_t *err)
 {
@@ -152,13 +186,16 @@ int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
       .readonly_root = cfg->root_readonly,
       .trace = g->debug,
       .stdio = {0, 1, 2},
+      .attest_counter_fd = -1,
   };
   convert_caps(cfg, l->mc.caps);
   if (hacher_namespaces_check(cfg, err) < 0) {
     hacher_launch_release(l);
     return -1;
   }
-  if (hacher_rlimits_convert(cfg, l->rlimits, err) < 0 ||
+  if (collect_secrets(cfg, l, err) < 0 || hacher_rlimits_convert(cfg, l->rlimits, err) < 0 ||
+      (cfg->seccomp != NULL &&
+       hacher_seccomp_compile(cfg->seccomp, &l->policy, &l->mc.policy_size, err) < 0) ||
       hacher_limits_from_config(cfg, &l->mc.limits, err) < 0 ||
       hacher_image_get(&cache, c->rootfs, &l->image, &built, err) < 0)
     goto fail;
@@ -166,6 +203,7 @@ int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
   /* an overlay rootfs's upper layer comes first, then the bundle's mounts */
   if (hacher_mounts_collect(cfg, c->bundle, l->image.upper, &l->mounts, err) < 0)
     goto fail;
+  l->mc.policy = l->policy;
   l->mc.mounts = l->mounts.data;
   l->mc.mounts_size = l->mounts.size;
   l->mc.image_path = l->image.path;
@@ -175,6 +213,11 @@ int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
   memcpy(l->mc.image_root, l->image.root, sizeof(l->mc.image_root));
   free(c->image);
   c->image = xstrdup(l->image.root_hex);
+  if (mon_measure(&l->mc, l->measurement, err) < 0)
+    goto fail;
+  mon_hex(l->measurement, sizeof(l->measurement), l->measurement_hex);
+  free(c->measurement);
+  c->measurement = xstrdup(l->measurement_hex);
   return 0;
 fail:
   hacher_launch_release(l);
@@ -184,7 +227,69 @@ fail:
 void hacher_launch_release(struct hacher_launch *l)
 {
   hacher_image_release(&l->image);
-  hacher_mounts_free(&l->mounts);
+  hacher_mounts_wipe(&l->mounts);
   free(l->rlimits);
   l->rlimits = NULL;
+  free(l->policy);
+  l->policy = NULL;
+  for (size_t i = 0; i < l->nsecrets; i++)
+    free(l->secret_names[i]);
+  free(l->secret_names);
+  free(l->secret_paths);
+  l->secret_names = NULL;
+  l->secret_paths = NULL;
+  l->nsecrets = 0;
+  EVP_PKEY_free(l->mc.attest_key);
+  l->mc.attest_key = NULL;
+  if (l->mc.attest_counter_fd >= 0)
+    close(l->mc.attest_counter_fd);
+  l->mc.attest_counter_fd = -1;
+}
+
+/* One secret: read the sealed blob, check its policy, decrypt, add. */
+static int add_secret(struct hacher_launch *l, size_t i, EVP_PKEY *key, hacher_error_t *err)
+{
+  cleanup_free char *blob = NULL, *dst = xasprintf("/run/secrets/%s", l->secret_names[i]);
+  uint8_t *plain = NULL;
+  size_t size = 0, plain_size = 0;
+  int rc;
+
+  if (read_file(l->secret_paths[i], &blob, &size, err) < 0)
+    return hacher_error_wrap(err, "secret \"%s\"", l->secret_names[i]);
+  if (hacher_secret_unseal(l->secret_names[i], l->measurement, key, (const uint8_t *)blob, size,
+                           &plain, &plain_size, err) < 0)
+    return -1;
+  rc = hacher_mounts_add_file(&l->mounts, dst, 0400, l->mc.uid, l->mc.gid, plain, plain_size, err);
+  OPENSSL_cleanse(plain, plain_size);
+  free(plain);
+  return rc;
+}
+
+int hacher_launch_attest(struct hacher_global *g, struct hacher_launch *l, hacher_error_t *err)
+{
+  hacher_error_t e = NULL;
+  EVP_PKEY *key = NULL;
+  int fd;
+
+  l->mc.attest_counter_fd = -1;
+  if (hacher_node_key(g->attest_dir, &key, &e) < 0 || hacher_boot_id(l->mc.boot_id, &e) < 0 ||
+      (fd = hacher_report_counter_open(g->attest_dir, &e)) < 0) {
+    EVP_PKEY_free(key);
+    if (l->nsecrets > 0) {
+      *err = e;
+      return hacher_error_wrap(err, "secrets need the node key");
+    }
+    log_warn("%s: the trustlet gets no attestation reports", e->msg);
+    hacher_error_release(&e);
+    return 0;
+  }
+  l->mc.attest_key = key;
+  l->mc.attest_counter_fd = fd;
+  for (size_t i = 0; i < l->nsecrets; i++)
+    if (add_secret(l, i, key, err) < 0)
+      return -1;
+  l->mc.mounts = l->mounts.data;
+  l->mc.mounts_size = l->mounts.size;
+  l->mc.mounts_wipe = l->nsecrets > 0;
+  return 0;
 }

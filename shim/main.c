@@ -8,6 +8,7 @@
 #include "../common/util.h"
 #include "../monitor/platform.h"
 #include "../snapshotter/image.h"
+#include "attest.h"
 #include "commands.h"
 
 static const struct {
@@ -30,6 +31,8 @@ static const struct {
     {"features", hacher_cmd_features, "print the OCI features document"},
     {"spec", hacher_cmd_spec, "create a new specification file (config.json)"},
     {"image", hacher_cmd_image, "build, inspect, verify, list and collect trustlet images"},
+    {"attest", hacher_cmd_attest, "launch measurement, node certificate, verify/show reports"},
+    {"secret", hacher_cmd_secret, "seal a secret for a node and a set of measurements"},
 };
 
 static void usage(FILE *f)
@@ -42,6 +45,8 @@ static void usage(FILE *f)
           "  --log-format FORMAT  text (default) or json\n"
           "  --debug              verbose logging\n"
           "  --images DIR         image cache (default $HACHER_IMAGES or /var/lib/hacher/images)\n"
+          "  --attest-dir DIR     node attestation key (default $HACHER_ATTEST_DIR or\n"
+          "                       /var/lib/hacher/attest)\n"
           "  --systemd-cgroup     cgroupsPath is slice:prefix:name (made through cgroupfs)\n"
           "  -v, --version        print the version\n\ncommands:\n");
   for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
@@ -59,6 +64,7 @@ static int parse_global(struct hacher_global *g, int argc, char **argv)
       {"version", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {"images", required_argument, NULL, 'i'},
+      {"attest-dir", required_argument, NULL, 'a'},
       {NULL, 0, NULL, 0},
   };
   int c;
@@ -70,6 +76,7 @@ static int parse_global(struct hacher_global *g, int argc, char **argv)
     case 'f': g->log_format = optarg; break;
     case 'd': g->debug = true; break;
     case 'i': g->images = optarg; break;
+    case 'a': g->attest_dir = optarg; break;
     case 's': g->systemd_cgroup = true; break;
     case 'v':
       printf("hacher version %s\nspec: 1.1.0\nplatform: %s\n", HACHER_VERSION, plat_name());
@@ -85,6 +92,7 @@ int main(int argc, char **argv)
 {
   struct hacher_global g = {.root = "/run/hacher", .log_format = "text"};
   const char *images_env = getenv("HACHER_IMAGES");
+  const char *attest_env = getenv("HACHER_ATTEST_DIR");
   cleanup_error hacher_error_t err = NULL;
   int rc = parse_global(&g, argc, argv);
 
@@ -92,6 +100,8 @@ int main(int argc, char **argv)
     return rc;
   if (g.images == NULL)
     g.images = images_env && *images_env ? images_env : HACHER_IMAGE_CACHE_DEFAULT;
+  if (g.attest_dir == NULL)
+    g.attest_dir = attest_env && *attest_env ? attest_env : HACHER_ATTEST_DIR_DEFAULT;
   if (g.debug)
     hacher_log_set_level(HACHER_LOG_DEBUG);
   if (g.log != NULL && hacher_log_open(g.log) < 0)

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <stdbool.h>
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -362,4 +363,44 @@ void hacher_mounts_free(struct hacher_mounts *m)
 {
   free(m->data);
   memset(m, 0, sizeof(*m));
+}
+
+int hacher_mounts_add_file(struct hacher_mounts *m, const char *path, uint32_t mode, uint32_t uid,
+                           uint32_t gid, const void *data, size_t len, hacher_error_t *err)
+{
+  struct walk w = {m, "(secret)", path, TL_MOUNT_RO};
+  size_t need = m->size + sizeof(struct tl_mount_entry) + strlen(path) + len + 8 +
+                (m->data == NULL ? sizeof(struct tl_mounts) : 0);
+  struct stat st = {0};
+  struct tl_mounts *hdr;
+
+  if (need > m->cap) { /* grow here, so no copy of earlier secrets is left behind */
+    uint8_t *n = xmalloc(need);
+    if (m->size > 0)
+      memcpy(n, m->data, m->size);
+    if (m->data != NULL)
+      OPENSSL_cleanse(m->data, m->cap);
+    free(m->data);
+    m->data = n;
+    m->cap = need;
+  }
+  if (m->size == 0)
+    reserve(m, sizeof(*hdr));
+  st.st_mode = S_IFREG | (mode & 07777);
+  st.st_uid = uid;
+  st.st_gid = gid;
+  if (add(&w, path, TL_MOUNT_FILE, TL_MOUNT_ROOT, &st, data, len, err) < 0)
+    return -1;
+  hdr = (struct tl_mounts *)m->data;
+  hdr->magic = TL_MOUNTS_MAGIC;
+  hdr->count = m->count;
+  hdr->size = m->size;
+  return 0;
+}
+
+void hacher_mounts_wipe(struct hacher_mounts *m)
+{
+  if (m->data != NULL)
+    OPENSSL_cleanse(m->data, m->cap);
+  hacher_mounts_free(m);
 }

@@ -31,4 +31,12 @@ int hacher_mounts_collect(const struct oci_config *cfg, const char *bundle, cons
                           struct hacher_mounts *m, hacher_error_t *err);
 void hacher_mounts_free(struct hacher_mounts *m);
 
+/* Add a read-only file mount point at path holding data (e.g. a secret):
+ * when the blob grows, the old buffer is wiped before it is freed. */
+int hacher_mounts_add_file(struct hacher_mounts *m, const char *path, uint32_t mode, uint32_t uid,
+                           uint32_t gid, const void *data, size_t len, hacher_error_t *err);
+
+/* Wipe the blob (it may hold secrets) and free it. */
+void hacher_mounts_wipe(struct hacher_mounts *m);
+
 #endif

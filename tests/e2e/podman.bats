@@ -121,3 +121,15 @@ setup()
   pm rm -f u1
   [[ ! -e $mdir ]] || fail "cgroup $mdir left behind"
 }
+
+@test "podman --security-opt seccomp=FILE: the profile holds inside the trustlet" {
+  echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"],
+    "action": "SCMP_ACT_ERRNO"}]}' >"$BATS_TEST_TMPDIR/profile.json"
+  run --separate-stderr pm run --rm "${OPTS[@]}" --security-opt seccomp="$BATS_TEST_TMPDIR/profile.json" \
+    localhost/hacher-bb /bin/busybox mkdir /tmp/x
+  assert_equal "$status" 1
+  assert_equal "$stderr" "mkdir: can't create directory '/tmp/x': Operation not permitted"
+  # podman's own default profile, which it always passes, lets it through
+  run --separate-stderr pm run --rm "${OPTS[@]}" localhost/hacher-bb /bin/busybox mkdir /tmp/x
+  assert_success
+}

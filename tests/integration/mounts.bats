@@ -225,8 +225,8 @@ fails_with()
   in_trustlet ls /dev
   assert_equal "$stderr" ""
   assert_success
-  # the devices, runc's links into /proc, and the devpts, mqueue and shm mount points
-  assert_output "$(printf '%s\n' fd full mqueue null pts random shm stderr stdin stdout urandom zero)"
+  # the devices, /dev/attestation, runc's links into /proc, and the devpts, mqueue and shm mount points
+  assert_output "$(printf '%s\n' attestation fd full mqueue null pts random shm stderr stdin stdout urandom zero)"
   in_trustlet cat /dev/null
   assert_equal "$stderr" ""
   assert_success

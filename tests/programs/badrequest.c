@@ -5,7 +5,9 @@
  *   nr      request number the monitor does not know
  *   slot    doorbell carrying an address outside guest RAM
  *   mmio    store to an unmapped guest-physical address
- *   libos   overwrite the LibOS syscall entry, then make a syscall */
+ *   libos   overwrite the LibOS syscall entry, then make a syscall
+ *   report  report request whose output is the guest's page tables
+ *   report-small  report request with too small an output buffer (refused, not fatal) */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 
 /* Static, so it lives in low identity-mapped memory: its address is its GPA. */
 static volatile struct tl_hc req __attribute__((aligned(64)));
+static uint8_t report_buf[512];
 
 static void ring(uint32_t gpa)
 {
@@ -41,6 +44,11 @@ int main(int argc, char **argv)
   } else if (strcmp(mode, "mmio") == 0) {
     *(volatile uint32_t *)(TL_HC_DOORBELL + 8) = 1;
     return 2;
+  } else if (strncmp(mode, "report", 6) == 0) {
+    req.nr = TL_HC_REPORT;
+    req.u.report.data.gpa = (uintptr_t)report_buf;
+    req.u.report.out.gpa = strcmp(mode, "report") == 0 ? TL_PT_GPA : (uintptr_t)report_buf;
+    req.u.report.out_len = strcmp(mode, "report") == 0 ? sizeof(struct tl_report) : 16;
   } else if (strcmp(mode, "libos") == 0) {
     const struct tl_los_header *h = (const struct tl_los_header *)TL_LOS_VA;
     memcpy((void *)h->syscall_entry, "\x0f\x0b", 2); /* ud2 */

@@ -124,6 +124,7 @@ TEST(container_json_shapes)
   c->pid = getpid();
   c->pid_start = hacher_pid_start(c->pid);
   c->image = xstrdup("ab12");
+  c->measurement = xstrdup("cd34");
   CHECK(hacher_container_save(c, "running", &err) == 0);
   {
     cleanup_free char *json = hacher_container_state_json(c);
@@ -142,6 +143,11 @@ TEST(container_json_shapes)
       CHECK_EQ_STR(jstr(t, "owner"), "");
       CHECK(YAJL_GET_INTEGER(yajl_tree_get(t, pid_path, yajl_t_number)) == getpid());
       CHECK(yajl_tree_get(t, ann_path, yajl_t_string) != NULL);
+      {
+        const char *m_path[] = {"annotations", "io.hacher.measurement", NULL};
+        yajl_val m = yajl_tree_get(t, m_path, yajl_t_string);
+        CHECK_EQ_STR(m ? YAJL_GET_STRING(m) : NULL, "cd34");
+      }
       /* the file's own fields stay out of the printed state */
       CHECK(jstr(t, "pidStart") == NULL);
       yajl_tree_free(t);
