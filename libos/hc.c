@@ -74,6 +74,11 @@ void los_exit(int status, int signal)
 static int64_t host_io(uint32_t nr, int fd, const void *buf, uint64_t len)
 {
   struct tl_hc req = {.nr = nr};
+
+  /* nothing to move: answer here, as Linux does for a pipe (EFAULT for a
+   * pointer outside the process), instead of handing the monitor a bad address */
+  if (len == 0)
+    return los_user_ok(buf, 1, false) ? 0 : -EFAULT;
   req.u.io.fd = (uint32_t)fd;
   req.u.io.buf.gpa = los_gpa(buf);
   req.u.io.len = len;

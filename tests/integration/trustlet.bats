@@ -120,6 +120,7 @@ setup()
     'rename onto itself: 0 ok' \
     'stat after rename: 0 ok' \
     'sigaction same buffer: 0 ok' \
+    'write 0 bytes from a bad pointer: -1 Bad address' \
     'handler kept: yes')"
   assert_equal "$output" "$native"
 }

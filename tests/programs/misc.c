@@ -44,6 +44,7 @@ static int edges(void)
   say("rename onto itself", rename("/tmp/edge", "/tmp/edge"));
   say("stat after rename", stat("/tmp/edge", &st));
   say("sigaction same buffer", syscall(SYS_rt_sigaction, SIGUSR1, &k, &k, 8));
+  say("write 0 bytes from a bad pointer", syscall(SYS_write, 1, (void *)0x7ff0000000000000UL, 0));
   syscall(SYS_rt_sigaction, SIGUSR1, NULL, &k2, 8);
   printf("handler kept: %s\n", k2.handler == SIG_IGN ? "yes" : "no");
   return 0;
