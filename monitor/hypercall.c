@@ -18,6 +18,7 @@
 #include "report.h"
 
 #define MSG_MAX 4096
+#define ALARM_MIN_NS 1000000ULL
 #define SLEEP_MAX_NS (3600ULL * 1000000000ULL)
 
 static int64_t guest_errno(int e)
@@ -199,7 +200,12 @@ static uint64_t tv_ns(struct timeval tv)
 static int64_t hc_alarm(const struct tl_hc *hc, struct tl_hc *slot)
 {
   struct tl_hc_alarm a = hc->u.alarm;
-  struct itimerval nw = {ns_tv(a.interval_ns), ns_tv(a.value_ns)}, old;
+  struct itimerval nw, old;
+
+  /* a guest must not make the monitor spin on SIGALRM: at most 1000 a second */
+  if (a.interval_ns > 0 && a.interval_ns < ALARM_MIN_NS)
+    a.interval_ns = ALARM_MIN_NS;
+  nw = (struct itimerval){ns_tv(a.interval_ns), ns_tv(a.value_ns)};
 
   if ((a.set ? setitimer(ITIMER_REAL, &nw, &old) : getitimer(ITIMER_REAL, &old)) < 0)
     return -EINVAL;
