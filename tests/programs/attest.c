@@ -2,7 +2,7 @@
  * attest NONCE_HEX [SECRET_NAME MESSAGE]: write the nonce to
  * /dev/attestation/user_report_data, print the attestation type and the
  * report (hex); with a secret, print HMAC-SHA256(secret, MESSAGE) of
- * /run/secrets/SECRET_NAME. SHA-256 is written out here (no libraries). */
+ * /run/secrets/SECRET_NAME. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,101 +12,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const uint32_t K[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-struct sha {
-  uint32_t h[8];
-  uint8_t buf[64];
-  uint64_t len;
-};
-
-#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void block(struct sha *s, const uint8_t *p)
-{
-  uint32_t w[64], v[8], t1, t2;
-  for (int i = 0; i < 16; i++)
-    w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 |
-           p[4 * i + 3];
-  for (int i = 16; i < 64; i++)
-    w[i] = w[i - 16] + (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3)) + w[i - 7] +
-           (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
-  memcpy(v, s->h, sizeof(v));
-  for (int i = 0; i < 64; i++) {
-    t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) +
-         K[i] + w[i];
-    t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) +
-         ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-    memmove(v + 1, v, 7 * sizeof(uint32_t));
-    v[4] += t1;
-    v[0] = t1 + t2;
-  }
-  for (int i = 0; i < 8; i++)
-    s->h[i] += v[i];
-}
-
-static void sha_init(struct sha *s)
-{
-  static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  memcpy(s->h, h0, sizeof(h0));
-  s->len = 0;
-}
-
-static void sha_update(struct sha *s, const uint8_t *p, size_t n)
-{
-  for (size_t i = 0; i < n; i++) {
-    s->buf[s->len++ % 64] = p[i];
-    if (s->len % 64 == 0)
-      block(s, s->buf);
-  }
-}
-
-static void sha_final(struct sha *s, uint8_t out[32])
-{
-  uint64_t bits = s->len * 8;
-  uint8_t pad = 0x80, zero = 0, be[8];
-  sha_update(s, &pad, 1);
-  while (s->len % 64 != 56)
-    sha_update(s, &zero, 1);
-  for (int i = 0; i < 8; i++)
-    be[i] = (uint8_t)(bits >> (56 - 8 * i));
-  sha_update(s, be, 8);
-  for (int i = 0; i < 32; i++)
-    out[i] = (uint8_t)(s->h[i / 4] >> (24 - 8 * (i % 4)));
-}
+/* The project's own SHA-256, compiled into this static program (the host
+ * side checks the HMAC with OpenSSL). */
+#include "../../common/sha256.c"
 
 static void hmac(const uint8_t *key, size_t klen, const char *msg, uint8_t out[32])
 {
   uint8_t k[64] = {0}, pad[64], inner[32];
-  struct sha s;
+  struct sha256_ctx s;
   if (klen > 64) {
-    sha_init(&s);
-    sha_update(&s, key, klen);
-    sha_final(&s, k);
+    sha256_init(&s);
+    sha256_update(&s, key, klen);
+    sha256_final(&s, k);
   } else {
     memcpy(k, key, klen);
   }
   for (int i = 0; i < 64; i++)
     pad[i] = k[i] ^ 0x36;
-  sha_init(&s);
-  sha_update(&s, pad, 64);
-  sha_update(&s, (const uint8_t *)msg, strlen(msg));
-  sha_final(&s, inner);
+  sha256_init(&s);
+  sha256_update(&s, pad, 64);
+  sha256_update(&s, (const uint8_t *)msg, strlen(msg));
+  sha256_final(&s, inner);
   for (int i = 0; i < 64; i++)
     pad[i] = k[i] ^ 0x5c;
-  sha_init(&s);
-  sha_update(&s, pad, 64);
-  sha_update(&s, inner, 32);
-  sha_final(&s, out);
+  sha256_init(&s);
+  sha256_update(&s, pad, 64);
+  sha256_update(&s, inner, 32);
+  sha256_final(&s, out);
 }
 
 static void print_hex(const char *label, const uint8_t *p, size_t n)
