@@ -80,28 +80,31 @@ int hacher_container_config(struct hacher_container *c, hacher_error_t *err)
   return oci_config_load(c->dir, &c->config, err);
 }
 
+/* The bundle's absolute path, its config and its rootfs. */
+static int load_bundle(struct hacher_container *c, const char *bundle, hacher_error_t *err)
+{
+  c->bundle = realpath(bundle, NULL);
+  if (c->bundle == NULL)
+    return hacher_error(err, errno, "bundle \"%s\"", bundle);
+  if (oci_config_load(bundle, &c->config, err) < 0 || resolve_rootfs(c, err) < 0)
+    return -1;
+  if (!c->config->has_process)
+    return hacher_error(err, 0, "%s/config.json: .process: missing", bundle);
+  return 0;
+}
+
 int hacher_container_from_bundle(const char *bundle, struct hacher_container **out,
                                  hacher_error_t *err)
 {
   struct hacher_container *c = xmalloc0(sizeof(*c));
 
   c->id = xstrdup("measure");
-  c->bundle = realpath(bundle, NULL);
-  if (c->bundle == NULL) {
-    hacher_error(err, errno, "bundle \"%s\"", bundle);
-    goto fail;
-  }
-  if (oci_config_load(bundle, &c->config, err) < 0 || resolve_rootfs(c, err) < 0)
-    goto fail;
-  if (!c->config->has_process) {
-    hacher_error(err, 0, "%s/config.json: .process: missing", bundle);
-    goto fail;
+  if (load_bundle(c, bundle, err) < 0) {
+    hacher_container_destroy(c, false);
+    return -1;
   }
   *out = c;
   return 0;
-fail:
-  hacher_container_destroy(c, false);
-  return -1;
 }
 
 int hacher_container_new(const char *root, const char *id, const char *bundle,
@@ -114,18 +117,7 @@ int hacher_container_new(const char *root, const char *id, const char *bundle,
   c = xmalloc0(sizeof(*c));
   c->id = xstrdup(id);
   c->created = now_rfc3339();
-  c->bundle = realpath(bundle, NULL);
-  if (c->bundle == NULL) {
-    hacher_error(err, errno, "bundle \"%s\"", bundle);
-    goto fail;
-  }
-  if (oci_config_load(bundle, &c->config, err) < 0 || resolve_rootfs(c, err) < 0)
-    goto fail;
-  if (!c->config->has_process) {
-    hacher_error(err, 0, "%s/config.json: .process: missing", bundle);
-    goto fail;
-  }
-  if (mkdir_p(root, 0711, err) < 0)
+  if (load_bundle(c, bundle, err) < 0 || mkdir_p(root, 0711, err) < 0)
     goto fail;
   c->dir = xasprintf("%s/%s", root, id);
   if (mkdir(c->dir, 0711) < 0) {
