@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#define TL_ABI_VERSION 4
+#define TL_ABI_VERSION 5
 
 /* A guest-physical address. The host must translate it through the monitor's
  * checked-access helper; being a struct, it cannot be dereferenced by accident. */
@@ -67,6 +67,7 @@ enum tl_hc_nr {
   TL_HC_POLL = 11,   /* poll: wait until container stdio is ready */
   TL_HC_REPORT = 12, /* report: a signed attestation report binding 64 guest bytes */
   TL_HC_ALARM = 13,  /* alarm: the monitor's ITIMER_REAL; its SIGALRM reaches the guest */
+  TL_HC_TICK = 14,   /* sleep: a reschedule request every ns of guest CPU time; 0 stops */
   TL_HC_MAX
 };
 
@@ -414,6 +415,11 @@ struct tl_shared {
    * LibOS (intr + fault) instead of ending the function. */
   uint64_t sig_caught;
   struct tl_fault fault;
+  /* ABI 5: set by the monitor when the tick (TL_HC_TICK) fired; the LibOS
+   * clears it and switches tasks. Like a signal, the tick interrupts
+   * application code through signal_entry. */
+  uint32_t resched;
+  uint32_t _pad5;
 };
 _Static_assert(sizeof(struct tl_shared) <= TL_PAGE_SIZE, "the shared block is one page");
 

@@ -6,7 +6,7 @@
 
   .section .los_header, "a"
   .long 0x534f4c48 /* TL_LOS_MAGIC */
-  .long 4          /* TL_ABI_VERSION */
+  .long 5          /* TL_ABI_VERSION */
   .quad los_boot
   .quad los_syscall_entry
   .quad los_signal_entry
@@ -25,7 +25,7 @@ los_boot:
   .globl los_syscall_entry
 los_syscall_entry:
   mov %rsp, los_user_rsp(%rip)
-  lea los_stack_top(%rip), %rsp
+  mov los_kstack_top(%rip), %rsp /* the running task's LibOS stack */
   push %rcx /* return rip */
   push %r11 /* return rflags */
   push %rcx /* the app's rcx and r11 after `syscall` */
@@ -88,11 +88,38 @@ los_regs_exit:
  * (ring 3, the application's registers saved in tl_shared.intr). */
   .globl los_signal_entry
 los_signal_entry:
-  lea los_stack_top(%rip), %rsp
+  mov los_kstack_top(%rip), %rsp
   sub $18*8, %rsp
   mov %rsp, %rdi
   cld
   call los_signal_async
+  jmp los_regs_exit
+
+/* los_switch(save_ksp, next_ksp): the callee-saved registers stay on the
+ * outgoing task's stack; the incoming one continues where it switched out. */
+  .globl los_switch
+los_switch:
+  push %rbx
+  push %rbp
+  push %r12
+  push %r13
+  push %r14
+  push %r15
+  mov %rsp, (%rdi)
+  mov %rsi, %rsp
+  pop %r15
+  pop %r14
+  pop %r13
+  pop %r12
+  pop %rbp
+  pop %rbx
+  ret
+
+/* A new task's first run: its frame (a copy of its creator's syscall frame)
+ * is at the top of its stack, right above this return address. */
+  .globl los_task_start
+los_task_start:
+  call los_task_reap
   jmp los_regs_exit
 
 /* los_enter_app(entry, sp): start the application with a clean register file. */

@@ -3,7 +3,7 @@
 #include <linux/fcntl.h>
 
 #include "elf_load.h"
-#include "syscall.h"
+#include "task.h"
 #include "vfs.h"
 
 #define DEFAULT_STACK (8ULL << 20)
@@ -87,6 +87,7 @@ void los_main(struct tl_shared *shared)
   los_random_init(b->seed);
   los_mm_init(TL_APP_BASE, b->los_phys);
   top = setup_stack();
+  los_task_init();
   los_vfs_init(b, los_proc.readonly_root);
   los_vfs_add_mounts(b);
   los_seccomp_init(b);

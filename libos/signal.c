@@ -3,7 +3,7 @@
  * runs only inside syscalls, so signals are delivered at syscall exits. */
 #include <asm/unistd_64.h>
 
-#include "syscall.h"
+#include "task.h"
 
 #define NSIG_ 64
 #define SIG_DFL_ 0
@@ -49,12 +49,7 @@ struct ksiginfo {
   } u;
 };
 
-struct kstack {
-  uint64_t sp;
-  int32_t flags;
-  int32_t pad;
-  uint64_t size;
-};
+#define kstack los_sigstack /* task.h: the kernel's stack_t */
 
 struct kmcontext {
   uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip,
@@ -85,11 +80,14 @@ _Static_assert(sizeof(struct kucontext) == 304, "ucontext");
 
 struct los_regs *los_cur_regs;
 static uint64_t sig_act[NSIG_ + 1][4]; /* the kernel's sigaction: handler, flags, restorer, mask */
-static uint64_t blocked, pending;
+/* Dispositions and process-directed signals are the process's; the mask,
+ * thread-directed signals (tgkill) and the alternate stack the thread's. */
+static uint64_t pending;
 static struct ksiginfo queued[NSIG_ + 1];
-static struct kstack altstack = {.flags = SS_DISABLE_};
-static bool restore_mask; /* rt_sigsuspend: saved_mask comes back after the handler */
-static uint64_t saved_mask;
+#define blocked (los_cur->sig_blocked)
+#define altstack (los_cur->altstack)
+#define restore_mask (los_cur->sig_restore_mask) /* rt_sigsuspend: saved_mask after the handler */
+#define saved_mask (los_cur->sig_saved_mask)
 /* The FPU state a handler starts with (x87 control word, MXCSR defaults). */
 static const uint8_t fx_init[FXSAVE_SIZE]
     __attribute__((aligned(16))) = {[0] = 0x7f, [1] = 0x03, [24] = 0x80, [25] = 0x1f};
@@ -101,7 +99,7 @@ uint64_t los_sigmask(void)
 
 uint64_t los_sigpending(void)
 {
-  return pending;
+  return pending | los_cur->sig_pending;
 }
 
 /* Standard signals do not queue: a second one while pending is merged. */
@@ -171,14 +169,17 @@ static int next_signal(void)
 {
   take_host();
   for (;;) {
-    uint64_t d = pending & ~blocked;
+    uint64_t d = (pending | los_cur->sig_pending) & ~blocked;
     int sig;
 
     if (d == 0)
       return 0;
     sig = __builtin_ctzll(d) + 1;
     switch (action(sig)) {
-    case ACT_IGNORE: pending &= ~BIT(sig); break;
+    case ACT_IGNORE:
+      pending &= ~BIT(sig);
+      los_cur->sig_pending &= ~BIT(sig);
+      break;
     case ACT_TERM: los_exit(0, sig);
     case ACT_HANDLER: return sig;
     }
@@ -286,6 +287,7 @@ static void setup_frame(struct los_regs *r, int sig)
     altstack = (struct kstack){.flags = SS_DISABLE_};
 
   pending &= ~BIT(sig);
+  los_cur->sig_pending &= ~BIT(sig);
   restore_mask = false;
   blocked |= act[3] | ((act[1] & SA_NODEFER_) ? 0 : BIT(sig));
   blocked &= ~UNBLOCKABLE;
@@ -319,7 +321,8 @@ void los_signal_exit(struct los_regs *r, uint64_t nr)
       nr != __NR_rt_sigreturn && nr != LOS_NR_NONE && ret <= -ERESTARTSYS && ret >= -ERESTARTNOHAND;
   int sig;
 
-  if (!restartable && !restore_mask && los_shared->sig_pending == 0 && !(pending & ~blocked))
+  if (!restartable && !restore_mask && los_shared->sig_pending == 0 &&
+      !((pending | los_cur->sig_pending) & ~blocked))
     return;
   sig = next_signal();
   if (restartable) {
@@ -380,6 +383,7 @@ void los_signal_async(struct los_regs *r)
     ((struct kucontext *)r->rdx)->mc.cr2 = flt.vector == 14 ? flt.addr : 0;
     return;
   }
+  los_preempt_check();
   los_signal_exit(r, LOS_NR_NONE);
 }
 
@@ -492,7 +496,7 @@ SYSDEF(rt_sigpending)
   if (!USER_OK(a0, 8, true))
     return -EFAULT;
   take_host();
-  *(uint64_t *)a0 = pending & blocked;
+  *(uint64_t *)a0 = (pending | los_cur->sig_pending) & blocked;
   return 0;
 }
 
@@ -506,16 +510,16 @@ SYSDEF(rt_sigsuspend)
   restore_mask = true;
   blocked = *(const uint64_t *)a0 & ~UNBLOCKABLE;
   publish_fatal();
-  while (!los_signal_wake())
-    los_sleep_ns(3600ULL * 1000000000ULL);
+  while (los_wait(NULL, 0) != -EINTR)
+    ;
   return -ERESTARTNOHAND;
 }
 
 /* Only a signal whose handler runs ends pause. */
 SYSDEF(pause)
 {
-  while (!los_signal_wake())
-    los_sleep_ns(3600ULL * 1000000000ULL);
+  while (los_wait(NULL, 0) != -EINTR)
+    ;
   return -ERESTARTNOHAND;
 }
 
@@ -628,6 +632,8 @@ SYSDEF(getitimer)
 
 /* A signal to the function itself; it is acted on at this syscall's exit,
  * so raise() runs the handler before it returns, as on Linux. */
+/* A process-directed signal: any thread that does not block it may take
+ * it, so the blocked ones look again. */
 static int64_t send_self(int sig, int code)
 {
   if (sig == 0)
@@ -635,6 +641,29 @@ static int64_t send_self(int sig, int code)
   if (sig < 1 || sig > NSIG_)
     return -EINVAL;
   post(sig, code, 1);
+  los_wake_for_signal(BIT(sig));
+  return 0;
+}
+
+static int64_t send_thread(int tid, int sig)
+{
+  struct los_task *t = los_task_find(tid);
+
+  if (t == NULL)
+    return -ESRCH;
+  if (sig == 0)
+    return 0;
+  if (sig < 1 || sig > NSIG_)
+    return -EINVAL;
+  if (!(pending & BIT(sig)) && !(t->sig_pending & BIT(sig))) {
+    memset(&queued[sig], 0, sizeof(queued[sig]));
+    queued[sig].signo = sig;
+    queued[sig].code = SI_TKILL_;
+    queued[sig].u.kill.pid = 1;
+    queued[sig].u.kill.uid = los_proc.uid;
+  }
+  t->sig_pending |= BIT(sig);
+  los_make_runnable(t, WAKE_SIGNAL);
   return 0;
 }
 
@@ -647,14 +676,12 @@ SYSDEF(kill)
 
 SYSDEF(tgkill)
 {
-  if (a0 != 1 || a1 != 1)
+  if (a0 != 1)
     return -ESRCH;
-  return send_self((int)a2, SI_TKILL_);
+  return send_thread((int)a1, (int)a2);
 }
 
 SYSDEF(tkill)
 {
-  if (a0 != 1)
-    return -ESRCH;
-  return send_self((int)a1, SI_TKILL_);
+  return send_thread((int)a0, (int)a1);
 }

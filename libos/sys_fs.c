@@ -5,6 +5,7 @@
 #include <linux/stat.h>
 
 #include "syscall.h"
+#include "task.h"
 #include "vfs.h"
 
 #define SIGPIPE_ 13
@@ -67,6 +68,16 @@ static int64_t file_read(struct los_file *f, void *buf, uint64_t len, int64_t of
   if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
     return -EBADF;
   if (f->type == LF_STDIO) {
+    /* with other threads about, wait for input without holding the vCPU */
+    while (los_ntasks > 1 && len > 0 && f->host_fd >= 0 && f->host_fd < 3) {
+      uint16_t ev[3] = {0, 0, 0}, rev[3];
+      ev[f->host_fd] = 0x001; /* POLLIN */
+      int rc = los_wait_host(NULL, ev, rev, 0);
+      if (rc == -EINTR)
+        return -ERESTARTSYS;
+      if (rev[f->host_fd] != 0)
+        break;
+    }
     int64_t n = los_host_read(f->host_fd, buf, len);
     return n == -EINTR ? -ERESTARTSYS : n; /* restarted unless a handler without SA_RESTART runs */
   }

@@ -1,6 +1,7 @@
 /* poll/ppoll/select/pselect6. Files and devices in the LibOS are always
  * ready; only the container's stdio can make a caller wait, and that wait
  * happens in the monitor (TL_HC_POLL). */
+#include "sched.h"
 #include "syscall.h"
 #include "vfs.h"
 
@@ -54,8 +55,18 @@ static int poll_stdio(struct pollfd_ *fds, uint64_t n, int ready, int64_t timeou
   if (!any)
     return ready;
   *waited = true;
-  req.u.poll.timeout_ns = ready > 0 ? 0 : timeout_ns;
-  rc = los_hc(&req);
+  if (ready > 0 || timeout_ns == 0) {
+    req.u.poll.timeout_ns = 0;
+    rc = los_hc(&req);
+  } else {
+    /* wait without holding the vCPU: other threads may run meanwhile */
+    uint64_t dl = timeout_ns < 0 ? 0 : los_time_monotonic_ns() + (uint64_t)timeout_ns;
+    rc = los_wait_host(NULL, req.u.poll.events, req.u.poll.revents, dl);
+    if (rc == -ETIMEDOUT)
+      rc = 0;
+    else if (rc == 0)
+      rc = 1;
+  }
   if (rc == -EINTR)
     return -ERESTARTNOHAND; /* a handler makes it EINTR, anything else restarts */
   if (rc < 0)
@@ -106,15 +117,13 @@ static int64_t do_poll(uint64_t ufds, uint64_t n, int64_t timeout_ns)
   /* nothing here can become ready: wait out the timeout, or until a handler is due */
   if (timeout_ns > 0) {
     uint64_t end = los_time_monotonic_ns() + (uint64_t)timeout_ns, now;
-    while ((now = los_time_monotonic_ns()) < end) {
-      if (los_signal_wake())
+    while ((now = los_time_monotonic_ns()) < end)
+      if (los_wait(NULL, end) == -EINTR)
         return -EINTR;
-      los_sleep_ns(end - now);
-    }
     return 0;
   }
-  while (!los_signal_wake())
-    los_sleep_ns(3600ULL * 1000000000ULL);
+  while (los_wait(NULL, 0) != -EINTR)
+    ;
   return -EINTR;
 }
 

@@ -8,17 +8,6 @@
 #define ARCH_GET_GS 0x1004
 
 struct los_proc los_proc;
-static uint64_t robust_list;
-
-SYSDEF(exit)
-{
-  los_exit((int)(a0 & 0xff), 0);
-}
-
-SYSDEF(exit_group)
-{
-  los_exit((int)(a0 & 0xff), 0);
-}
 
 SYSDEF(getpid)
 {
@@ -28,11 +17,6 @@ SYSDEF(getpid)
 SYSDEF(getppid)
 {
   return 0;
-}
-
-SYSDEF(gettid)
-{
-  return 1;
 }
 
 SYSDEF(getuid)
@@ -143,19 +127,6 @@ SYSDEF(arch_prctl)
   }
 }
 
-SYSDEF(set_tid_address)
-{
-  return 1;
-}
-
-SYSDEF(set_robust_list)
-{
-  if (a1 != 24)
-    return -EINVAL;
-  robust_list = a0;
-  return 0;
-}
-
 SYSDEF(rseq)
 {
   return -ENOSYS;
@@ -264,11 +235,6 @@ SYSDEF(sched_getaffinity)
   memset((void *)a2, 0, a1);
   *(uint8_t *)a2 = 1;
   return 8;
-}
-
-SYSDEF(sched_yield)
-{
-  return 0;
 }
 
 SYSDEF(getrusage)

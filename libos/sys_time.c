@@ -1,4 +1,5 @@
 /* Time and randomness syscalls. */
+#include "sched.h"
 #include "syscall.h"
 
 #define CLOCK_REALTIME_ 0
@@ -96,11 +97,10 @@ static int64_t sleep_until(uint64_t id, uint64_t deadline, uint64_t *left)
   uint64_t now;
 
   while (clock_ns(id, &now) == 0 && now < deadline) {
-    if (los_signal_wake()) {
-      *left = deadline - now;
+    if (los_wait(NULL, los_time_monotonic_ns() + (deadline - now)) == -EINTR) {
+      *left = clock_ns(id, &now) == 0 && now < deadline ? deadline - now : 0;
       return -EINTR;
     }
-    los_sleep_ns(deadline - now);
   }
   return 0;
 }

@@ -3,7 +3,7 @@
  * line per syscall number. */
 #include <asm/unistd_64.h>
 
-#include "syscall.h"
+#include "task.h"
 
 #define NR_MAX 512
 
@@ -55,5 +55,6 @@ void los_syscall(struct los_regs *r)
     los_log("trace: %s(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld", los_syscall_name(nr), r->rdi, r->rsi,
             r->rdx, r->r10, ret);
   r->rax = (uint64_t)ret;
+  los_preempt_check();
   los_signal_exit(r, nr);
 }

@@ -214,6 +214,20 @@ static int64_t hc_alarm(const struct tl_hc *hc, struct tl_hc *slot)
   return 0;
 }
 
+/* The LibOS's preemption tick: SIGPROF after every interval of the
+ * monitor's CPU time (guest time included), so an idle trustlet costs
+ * nothing. At least 1 ms, as for alarms. */
+static int64_t hc_tick(const struct tl_hc *hc)
+{
+  uint64_t ns = hc->u.sleep.ns;
+  struct itimerval it;
+
+  if (ns > 0 && ns < ALARM_MIN_NS)
+    ns = ALARM_MIN_NS;
+  it = (struct itimerval){ns_tv(ns), ns_tv(ns)};
+  return setitimer(ITIMER_PROF, &it, NULL) < 0 ? -EINVAL : 0;
+}
+
 /* Pages the guest no longer uses go back to the host (they read as zero). */
 static int64_t hc_discard(struct mon_vm *vm, const struct tl_hc *hc)
 {
@@ -320,6 +334,7 @@ void mon_hypercall(struct mon_vm *vm, uint32_t gpa)
   case TL_HC_POLL: ret = hc_poll(vm, &req, slot); break;
   case TL_HC_REPORT: ret = hc_report(vm, &req); break;
   case TL_HC_ALARM: ret = hc_alarm(&req, slot); break;
+  case TL_HC_TICK: ret = hc_tick(&req); break;
   case TL_HC_READY:
     /* a failed wait for start is a signal for the container, whose default
      * action ends it (no handler is installed yet); anything else ends the

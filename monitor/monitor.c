@@ -31,6 +31,17 @@ static int wake_pipe[2] = {-1, -1};
 static const int forwarded_signals[] = {SIGTERM, SIGINT,  SIGHUP, SIGQUIT,
                                         SIGUSR1, SIGUSR2, SIGALRM};
 
+/* The tick (SIGPROF): a reschedule request, not a signal for the function. */
+static volatile int tick_pending;
+
+static void on_tick(int sig)
+{
+  (void)sig;
+  tick_pending = 1;
+  if (current_vm != NULL)
+    plat_kick(current_vm->plat);
+}
+
 static void on_signal(int sig)
 {
   int saved = errno;
@@ -71,6 +82,8 @@ static void install_signals(void)
     wake_pipe[0] = wake_pipe[1] = -1; /* blocking requests then rely on EINTR alone */
   for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
     sigaction(forwarded_signals[i], &sa, NULL);
+  sa.sa_handler = on_tick;
+  sigaction(SIGPROF, &sa, NULL);
   signal(SIGPIPE, SIG_IGN); /* a closed stdout is EPIPE for the function */
 }
 
@@ -197,6 +210,12 @@ static void deliver_signal(struct mon_vm *vm)
   uint64_t sigs = __atomic_exchange_n(&pending_signals, 0, __ATOMIC_SEQ_CST);
   char drain[64];
 
+  if (tick_pending) {
+    tick_pending = 0;
+    vm->shared->resched = 1;
+    if (sigs == 0)
+      interrupt_app(vm);
+  }
   if (sigs == 0)
     return;
   while (wake_pipe[0] >= 0 && read(wake_pipe[0], drain, sizeof(drain)) > 0)
