@@ -34,6 +34,9 @@ typedef struct {
 #define TL_POLICY_GPA 0x6000000000ULL /* seccomp policy (struct tl_policy), read-only */
 #define TL_RAM_MAX 0x2000000000ULL    /* 128 GiB */
 #define TL_LOS_VA 0xffffffff80000000ULL
+/* ABI 5: all of RAM, user read-write and not executable, for the LibOS's
+ * page tables, heap and copies between address spaces. */
+#define TL_PHYSMAP_VA 0xffffff8000000000ULL
 #define TL_LOS_RESERVE 0x800000ULL /* LibOS text/data/bss/stack at the top of RAM */
 
 /* GDT selectors (Linux's layout). */
@@ -68,6 +71,8 @@ enum tl_hc_nr {
   TL_HC_REPORT = 12, /* report: a signed attestation report binding 64 guest bytes */
   TL_HC_ALARM = 13,  /* alarm: the monitor's ITIMER_REAL; its SIGALRM reaches the guest */
   TL_HC_TICK = 14,   /* sleep: a reschedule request every ns of guest CPU time; 0 stops */
+  TL_HC_MMU = 15,    /* mmu: load CR3 (switch address space, flushing the TLB) */
+  TL_HC_DISCARDV = 16, /* discardv: several page ranges back to the host, then maybe MMU */
   TL_HC_MAX
 };
 
@@ -124,6 +129,19 @@ struct tl_hc_range {
   uint64_t len;
 };
 
+/* ABI 5: the LibOS keeps one set of page tables per process. */
+struct tl_hc_mmu {
+  uint64_t cr3; /* guest-physical PML4 in RAM, page-aligned */
+};
+
+#define TL_DISCARDV_MAX 64
+struct tl_hc_discardv {
+  tl_gptr_t ranges; /* count struct tl_hc_range in guest memory */
+  uint32_t count;   /* at most TL_DISCARDV_MAX */
+  uint32_t _pad;
+  uint64_t cr3; /* then load this CR3 (a TLB flush); 0: do not */
+};
+
 /* Attestation: the launch measurement is SHA-384 (docs/attestation.md). */
 #define TL_MEASUREMENT_SIZE 48
 #define TL_REPORT_DATA_SIZE 64
@@ -170,6 +188,8 @@ struct tl_hc {
     struct tl_hc_poll poll;
     struct tl_hc_report report;
     struct tl_hc_alarm alarm;
+    struct tl_hc_mmu mmu;
+    struct tl_hc_discardv discardv;
     uint64_t raw[8];
   } u;
 };

@@ -6,11 +6,22 @@ struct tl_shared *los_shared;
 uint64_t los_phys_base;
 uint64_t los_idle_ns;
 
+/* LibOS memory only: the LibOS image or the physmap (the heap). Application
+ * memory is not contiguous in guest-physical memory; requests carry it
+ * through bounce buffers. */
 uint64_t los_gpa(const void *p)
 {
   uint64_t va = (uint64_t)p;
-  return va >= TL_LOS_VA ? va - TL_LOS_VA + los_phys_base : va;
+  if (va >= TL_LOS_VA)
+    return va - TL_LOS_VA + los_phys_base;
+  if (va >= TL_PHYSMAP_VA)
+    return va - TL_PHYSMAP_VA;
+  return va; /* the boot area (shared page, strings): identity-mapped */
 }
+
+/* One request at a time (one vCPU), so one bounce buffer serves them all. */
+#define BOUNCE_SIZE (64 * 1024)
+static uint8_t bounce[BOUNCE_SIZE] __attribute__((aligned(4096)));
 
 int64_t los_hc(struct tl_hc *req)
 {
@@ -80,14 +91,31 @@ static int64_t host_io(uint32_t nr, int fd, const void *buf, uint64_t len)
   if (len == 0)
     return los_user_ok(buf, 1, false) ? 0 : -EFAULT;
   req.u.io.fd = (uint32_t)fd;
-  req.u.io.buf.gpa = los_gpa(buf);
-  req.u.io.len = len;
-  return los_hc(&req);
+  req.u.io.buf.gpa = los_gpa(bounce);
+  req.u.io.len = LOS_MIN(len, BOUNCE_SIZE);
+  if (nr == TL_HC_WRITE)
+    memcpy(bounce, buf, req.u.io.len);
+  int64_t n = los_hc(&req);
+  if (nr == TL_HC_READ && n > 0)
+    memcpy((void *)buf, bounce, (size_t)LOS_MIN((uint64_t)n, req.u.io.len));
+  return n;
 }
 
+/* A write goes out whole, in bounce-sized pieces, unless the host stops it. */
 int64_t los_host_write(int fd, const void *buf, uint64_t len)
 {
-  return host_io(TL_HC_WRITE, fd, buf, len);
+  uint64_t done = 0;
+
+  do {
+    uint64_t chunk = LOS_MIN(len - done, BOUNCE_SIZE);
+    int64_t n = host_io(TL_HC_WRITE, fd, (const uint8_t *)buf + done, chunk);
+    if (n < 0)
+      return done > 0 ? (int64_t)done : n;
+    done += (uint64_t)n;
+    if ((uint64_t)n < chunk)
+      break; /* short: the host side is full or gone */
+  } while (done < len);
+  return (int64_t)done;
 }
 
 int64_t los_host_read(int fd, void *buf, uint64_t len)
@@ -98,11 +126,16 @@ int64_t los_host_read(int fd, void *buf, uint64_t len)
 int64_t los_host_ioctl(int fd, uint32_t cmd, void *buf, uint64_t len)
 {
   struct tl_hc req = {.nr = TL_HC_IOCTL};
+  if (len > BOUNCE_SIZE)
+    return -EINVAL;
   req.u.ioctl.fd = (uint32_t)fd;
   req.u.ioctl.cmd = cmd;
-  req.u.ioctl.buf.gpa = los_gpa(buf);
+  req.u.ioctl.buf.gpa = los_gpa(bounce);
   req.u.ioctl.len = len;
-  return los_hc(&req);
+  memcpy(bounce, buf, len);
+  int64_t rc = los_hc(&req);
+  memcpy(buf, bounce, len);
+  return rc;
 }
 
 void los_discard(uint64_t start, uint64_t len)

@@ -69,7 +69,26 @@ void los_random(void *buf, size_t len);
 #define LOS_PROT_WRITE 2
 #define LOS_PROT_EXEC 4
 enum los_vma_kind { VMA_FREE, VMA_APP, VMA_HEAP, VMA_STACK, VMA_BRK, VMA_LIBOS };
+#define LOS_MAP_SHARED 1 /* vma flag: a fork shares the pages */
+#define LOS_APP_TOP 0x7ffffffff000ULL /* the top of every address space, as on Linux */
+/* Frames from [lo, hi); the first address space becomes the current one. */
 void los_mm_init(uint64_t lo, uint64_t hi);
+struct los_mm;
+struct los_mm *los_mm_new(void);
+struct los_mm *los_mm_current(void);
+/* A copy of src for a forked child; NULL when out of memory. */
+struct los_mm *los_mm_fork(struct los_mm *src);
+void los_mm_get(struct los_mm *mm);
+void los_mm_put(struct los_mm *mm);
+void los_mm_switch(struct los_mm *mm);
+/* As los_mm_alloc/_fixed with vma flags (LOS_MAP_SHARED). */
+uint64_t los_mm_map(uint64_t len, uint32_t prot, enum los_vma_kind kind, uint16_t flags);
+int los_mm_map_fixed(uint64_t addr, uint64_t len, uint32_t prot, enum los_vma_kind kind,
+                     bool replace, uint16_t flags);
+void los_mm_mark_written(uint64_t addr, uint64_t len);
+void los_mm_discard(uint64_t addr, uint64_t len);
+/* The LibOS's view of a guest-physical address (the physmap). */
+void *los_phys_va(uint64_t pa);
 /* Reserve len bytes (page multiple) anywhere; 0 when out of memory. */
 uint64_t los_mm_alloc(uint64_t len, uint32_t prot, enum los_vma_kind kind);
 /* Reserve exactly [addr, addr+len); replaces what was there when replace. */

@@ -116,7 +116,7 @@ SYSDEF(madvise)
     uint64_t len = LOS_ALIGN_UP(a1, LOS_PAGE);
     if (!USER_OK(a0, len, true))
       return -ENOMEM;
-    los_discard(a0, len);
+    los_mm_discard(a0, len);
   }
   return 0;
 }

@@ -115,6 +115,8 @@ static int build_page_tables(struct mon_vm *vm, hacher_error_t *err)
     return -1;
   if (map_2m(&pa, pml4, TL_MMIO_GPA, TL_MMIO_GPA, SZ_2M, PTE_W | PTE_U | PTE_NX, err) < 0)
     return -1;
+  if (map_2m(&pa, pml4, TL_PHYSMAP_VA, 0, vm->ram_size, PTE_W | PTE_U | PTE_NX, err) < 0)
+    return -1;
   return map_2m(&pa, pml4, TL_LOS_VA, vm->los_phys, TL_LOS_RESERVE, PTE_W | PTE_U, err);
 }
 

@@ -228,6 +228,51 @@ static int64_t hc_tick(const struct tl_hc *hc)
   return setitimer(ITIMER_PROF, &it, NULL) < 0 ? -EINVAL : 0;
 }
 
+/* The LibOS's own page tables: any page of RAM may hold a PML4 (the guest
+ * can only ever map its own memory and the slots the monitor gave it). */
+static int64_t hc_mmu(struct mon_vm *vm, uint64_t cr3)
+{
+  if ((cr3 & (TL_PAGE_SIZE - 1)) || cr3 < TL_APP_BASE || cr3 >= vm->ram_size)
+    return -EINVAL;
+  if (plat_set_cr3(vm->plat, cr3) < 0)
+    mon_fault(vm, "cannot load CR3 0x%llx", (unsigned long long)cr3);
+  return 0;
+}
+
+static int64_t hc_discard_range(struct mon_vm *vm, struct tl_hc_range r)
+{
+  uint8_t *p;
+
+  if ((r.start.gpa | r.len) & (TL_PAGE_SIZE - 1) || r.start.gpa < TL_APP_BASE)
+    return -EINVAL;
+  p = MON_GUEST(vm, r.start, r.len, MON_READ | MON_WRITE, "discard");
+  if (p == NULL)
+    return -EFAULT;
+  if (r.len > 0 && madvise(p, r.len, MADV_DONTNEED) < 0)
+    return -EINVAL;
+  return 0;
+}
+
+static int64_t hc_discardv(struct mon_vm *vm, const struct tl_hc *hc)
+{
+  struct tl_hc_discardv d = hc->u.discardv;
+  struct tl_hc_range ranges[TL_DISCARDV_MAX];
+  const void *src;
+
+  if (d.count > TL_DISCARDV_MAX)
+    return -EINVAL;
+  src = MON_GUEST(vm, d.ranges, d.count * sizeof(ranges[0]), MON_READ, "discardv");
+  if (src == NULL)
+    return -EFAULT;
+  memcpy(ranges, src, d.count * sizeof(ranges[0])); /* the guest cannot change them under us */
+  for (uint32_t i = 0; i < d.count; i++) {
+    int64_t rc = hc_discard_range(vm, ranges[i]);
+    if (rc < 0)
+      return rc;
+  }
+  return d.cr3 != 0 ? hc_mmu(vm, d.cr3) : 0;
+}
+
 /* Pages the guest no longer uses go back to the host (they read as zero). */
 static int64_t hc_discard(struct mon_vm *vm, const struct tl_hc *hc)
 {
@@ -335,6 +380,8 @@ void mon_hypercall(struct mon_vm *vm, uint32_t gpa)
   case TL_HC_REPORT: ret = hc_report(vm, &req); break;
   case TL_HC_ALARM: ret = hc_alarm(&req, slot); break;
   case TL_HC_TICK: ret = hc_tick(&req); break;
+  case TL_HC_MMU: ret = hc_mmu(vm, req.u.mmu.cr3); break;
+  case TL_HC_DISCARDV: ret = hc_discardv(vm, &req); break;
   case TL_HC_READY:
     /* a failed wait for start is a signal for the container, whose default
      * action ends it (no handler is installed yet); anything else ends the

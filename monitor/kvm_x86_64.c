@@ -269,6 +269,16 @@ int plat_get_regs(struct plat_vm *vm, struct plat_regs *out)
 
 _Static_assert(sizeof(struct kvm_regs) == sizeof(struct tl_regs), "kvm_regs is tl_regs");
 
+int plat_set_cr3(struct plat_vm *vm, uint64_t cr3)
+{
+  struct kvm_sregs sregs;
+
+  if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+    return -1;
+  sregs.cr3 = cr3;
+  return ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0 ? -1 : 0;
+}
+
 int plat_get_gprs(struct plat_vm *vm, struct tl_regs *out)
 {
   struct kvm_regs regs;

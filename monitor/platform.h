@@ -51,6 +51,8 @@ int plat_get_regs(struct plat_vm *vm, struct plat_regs *regs);
 /* All general registers, rip and rflags (struct tl_regs layout). */
 int plat_get_gprs(struct plat_vm *vm, struct tl_regs *regs);
 int plat_set_gprs(struct plat_vm *vm, const struct tl_regs *regs);
+/* Load CR3 (the guest switched address spaces or wants its TLB flushed). */
+int plat_set_cr3(struct plat_vm *vm, uint64_t cr3);
 /* Guest TSC now, paired with the host clock read right after it. */
 int plat_tsc(struct plat_vm *vm, uint64_t *tsc, uint32_t *khz);
 /* Make the next (or current) plat_run return PLAT_EXIT_SIGNAL; async-signal-safe. */

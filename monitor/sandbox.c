@@ -52,7 +52,8 @@ static const struct rule plain[] = {
  * are gone. SET_REGS: resume an interrupted application at the LibOS's
  * signal entry (rip only changes; the vCPU's mode and privilege do not). */
 static const unsigned long kvm_ioctls[] = {KVM_RUN,      KVM_GET_REGS,    KVM_GET_SREGS,
-                                           KVM_GET_MSRS, KVM_GET_TSC_KHZ, KVM_SET_REGS};
+                                           KVM_GET_MSRS, KVM_GET_TSC_KHZ, KVM_SET_REGS,
+                                           KVM_SET_SREGS /* TL_HC_MMU: CR3 */};
 
 /* TL_HC_IOCTL's table (hypercall.c) on the container's terminal. */
 static const unsigned long tty_ioctls[] = {TCGETS,     TCSETS,     TCSETSW, TCSETSF,
