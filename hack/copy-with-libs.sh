@@ -43,14 +43,18 @@ copy_name()
   fi
 }
 
-# copy_libs FILE: the loader and libraries of an ELF file, if any.
+# copy_libs FILE: the interpreter and libraries of an ELF file, if any. glibc's
+# ldd cannot list a musl program's libraries; musl's loader does (--list).
 copy_libs()
 {
-  local lib
+  local lib interp list=(ldd)
   head -c 4 "$1" 2>/dev/null | grep -q $'^\x7fELF' || return 0
+  interp=$(readelf -lW "$1" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \([^]]*\)].*/\1/p')
+  [[ -n $interp ]] && copy_name "$interp"
+  [[ $interp == *ld-musl* ]] && list=("$interp" --list)
   while read -r lib; do
     copy_name "$lib"
-  done < <(ldd "$1" 2>/dev/null | sed -n 's|.*=> \(/[^ ]*\) (.*|\1|p; s|^[[:space:]]*\(/[^ ]*\) (.*|\1|p')
+  done < <("${list[@]}" "$1" 2>/dev/null | sed -n 's|.*=> \(/[^ ]*\) (.*|\1|p; s|^[[:space:]]*\(/[^ ]*\) (.*|\1|p')
 }
 
 for p in "$@"; do
