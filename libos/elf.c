@@ -276,6 +276,10 @@ static uint64_t elf_phdr_addr(const struct elf_obj *o)
   return 0;
 }
 
+/* The program's path as execve got it (AT_EXECFN); /proc/self/exe says the
+ * canonical one. */
+static char exec_path[LOS_PATH_MAX];
+
 void los_elf_load(const struct los_exec *ex, struct los_image_info *info)
 {
   static char path[LOS_PATH_MAX], ipath[LOS_PATH_MAX], who[LOS_PATH_MAX + 32],
@@ -309,6 +313,7 @@ void los_elf_load(const struct los_exec *ex, struct los_image_info *info)
     file_put(interp.f);
   }
   los_snprintf(los_proc.exe_path, sizeof(los_proc.exe_path), "%s", prog.f->path);
+  los_snprintf(exec_path, sizeof(exec_path), "%s", path);
   los_set_comm(path);
   file_put(prog.f);
 }
@@ -336,7 +341,7 @@ uint64_t los_build_stack(const struct los_exec *ex, const struct los_image_info 
 
   if (ex->argc >= LOS_ARRAY_SIZE(argp) || ex->envc >= LOS_ARRAY_SIZE(envpp))
     los_abort("too many arguments or environment variables");
-  execfn = sp = push_bytes(sp, los_proc.exe_path, strlen(los_proc.exe_path) + 1);
+  execfn = sp = push_bytes(sp, exec_path, strlen(exec_path) + 1);
   for (size_t i = ex->envc; i-- > 0;)
     envpp[i] = sp = push_bytes(sp, ex->envp[i], strlen(ex->envp[i]) + 1);
   for (size_t i = ex->argc; i-- > 0;)

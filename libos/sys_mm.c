@@ -28,10 +28,14 @@ static int64_t map_file(int fd, uint64_t flags, uint32_t prot, struct los_file *
 
   if (f == NULL)
     return -EBADF;
-  if (f->type != LF_REG)
-    return -ENODEV;
+  /* Linux's order of checks */
+  if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & LOS_PROT_WRITE) &&
+      (f->flags & O_ACCMODE) != O_RDWR)
+    return -EACCES;
   if ((f->flags & O_ACCMODE) == O_WRONLY)
     return -EACCES;
+  if (f->type != LF_REG)
+    return -ENODEV;
   if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & LOS_PROT_WRITE))
     return -ENODEV; /* writes would have to reach the file */
   *out = f;
