@@ -38,8 +38,7 @@ static int64_t futex_deadline(uint64_t uts, bool absolute, bool realtime, uint64
   return 0;
 }
 
-static int64_t futex_wait(uint32_t *uaddr, uint32_t val, uint64_t uts, bool absolute,
-                          bool realtime)
+static int64_t futex_wait(uint32_t *uaddr, uint32_t val, uint64_t uts, bool absolute, bool realtime)
 {
   uint64_t deadline;
   int64_t rc;

@@ -9,8 +9,8 @@
 #define MB_REGISTER_GLOBAL_EXPEDITED 4
 #define MB_PRIVATE_EXPEDITED 8
 #define MB_REGISTER_PRIVATE_EXPEDITED 16
-#define MB_SUPPORTED                                                                    \
-  (MB_GLOBAL | MB_GLOBAL_EXPEDITED | MB_REGISTER_GLOBAL_EXPEDITED | MB_PRIVATE_EXPEDITED | \
+#define MB_SUPPORTED                                                                               \
+  (MB_GLOBAL | MB_GLOBAL_EXPEDITED | MB_REGISTER_GLOBAL_EXPEDITED | MB_PRIVATE_EXPEDITED |         \
    MB_REGISTER_PRIVATE_EXPEDITED)
 
 static bool private_registered;

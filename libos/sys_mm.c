@@ -67,10 +67,8 @@ SYSDEF(mmap)
   switch (flags & MAP_TYPE) {
   case MAP_PRIVATE:
   case MAP_SHARED:
-  case MAP_SHARED_VALIDATE:
-    break;
-  default:
-    return -EINVAL;
+  case MAP_SHARED_VALIDATE: break;
+  default: return -EINVAL;
   }
   if (!(flags & MAP_ANONYMOUS) && (rc = map_file((int)a4, flags, prot, &f)) < 0)
     return rc;

@@ -88,6 +88,7 @@ same_as_native()
   assert_output "$want"
 }
 
+# shellcheck disable=SC2016 # awk code, expanded by awk
 FS_SPECIFIC='/^d/ { $5 = "-" } /^total / { $2 = "-" } { print }'
 
 @test "ls -la /usr/bin (glibc, libselinux, libpcre2)" {

@@ -76,7 +76,8 @@ static int start(void)
   dl_iterate_phdr(first_phdr, &ph);
   printf("AT_ENTRY is _start: %s\n", getauxval(AT_ENTRY) == (uintptr_t)_start ? "yes" : "no");
   printf("AT_PHDR is the program's: %s\n", getauxval(AT_PHDR) == (uintptr_t)ph ? "yes" : "no");
-  printf("AT_PHNUM: %s\n", getauxval(AT_PHNUM) > 0 && getauxval(AT_PHENT) == sizeof(*ph) ? "ok" : "bad");
+  printf("AT_PHNUM: %s\n",
+         getauxval(AT_PHNUM) > 0 && getauxval(AT_PHENT) == sizeof(*ph) ? "ok" : "bad");
   printf("AT_BASE is an ELF header: %s\n",
          base != NULL && memcmp(base, ELFMAG, SELFMAG) == 0 ? "yes" : "no");
   printf("AT_EXECFN: %s\n", execfn != NULL ? execfn : "(none)");
