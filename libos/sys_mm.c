@@ -51,7 +51,8 @@ static int64_t fill_from_file(struct los_file *f, uint64_t addr, uint64_t len, u
   if (n < 0)
     return n;
   if ((uint64_t)n < len)
-    memset((void *)(addr + n), 0, LOS_MIN(LOS_ALIGN_UP(n, LOS_PAGE), len) - n);
+    memset((void *)(addr + n), 0,
+           LOS_MIN(LOS_ALIGN_UP(n, LOS_PAGE), LOS_ALIGN_UP(len, LOS_PAGE)) - n);
   return 0;
 }
 
