@@ -1,5 +1,6 @@
-/* ELF loader for static and static-PIE x86-64 executables from the image,
- * and the initial process stack (argv, envp, auxv). */
+/* ELF loader for x86-64 executables from the image: static, static-PIE and
+ * dynamically linked (the PT_INTERP interpreter is loaded too and entered
+ * first, as Linux does), and the initial process stack (argv, envp, auxv). */
 #include <linux/auxvec.h>
 #include <linux/elf.h>
 #include <linux/fcntl.h>
@@ -61,96 +62,269 @@ static void resolve_program(const struct los_exec *ex, char *path, size_t size)
     los_abort("exec \"%s\": executable file not found in $PATH", arg0);
 }
 
-static void check_header(const char *path, const Elf64_Ehdr *eh, int64_t got)
+static void check_header(const char *who, const Elf64_Ehdr *eh, int64_t got)
 {
   if (got < 4 || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
-    los_abort("exec \"%s\": not an ELF executable", path);
+    los_abort("%s: not an ELF executable", who);
   if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-    los_abort("exec \"%s\": 32-bit ELF executables are not supported", path);
+    los_abort("%s: 32-bit ELF executables are not supported", who);
   if (got < (int64_t)sizeof(*eh) || eh->e_ident[EI_DATA] != ELFDATA2LSB)
-    los_abort("exec \"%s\": truncated or big-endian ELF header", path);
+    los_abort("%s: truncated or big-endian ELF header", who);
   if (eh->e_machine != EM_X86_64)
-    los_abort("exec \"%s\": ELF machine %u is not x86-64", path, eh->e_machine);
+    los_abort("%s: ELF machine %u is not x86-64", who, eh->e_machine);
   if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
-    los_abort("exec \"%s\": ELF type %u is not an executable", path, eh->e_type);
+    los_abort("%s: ELF type %u is not an executable", who, eh->e_type);
   if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > 64)
-    los_abort("exec \"%s\": bad ELF program headers", path);
+    los_abort("%s: bad ELF program headers", who);
 }
 
-/* Reserve the span of all PT_LOAD segments once (segments may share pages),
- * then copy each one from the image. */
-static void load_segments(const char *path, struct los_file *f, const Elf64_Ehdr *eh,
-                          const Elf64_Phdr *ph, struct los_image_info *info)
+/* One ELF file being loaded: the program or its interpreter. */
+struct elf_obj {
+  const char *who; /* prefix of error messages */
+  struct los_file *f;
+  Elf64_Ehdr eh;
+  Elf64_Phdr ph[64];
+  uint64_t lo, hi, align; /* page span of the PT_LOAD segments, largest p_align */
+  uint64_t bias;          /* load address minus link address */
+};
+
+/* Open and check path; missing is what to say when it does not exist. */
+static void elf_open(struct elf_obj *o, const char *path, const char *missing)
 {
-  uint64_t lo = ~0ULL, hi = 0, bias = 0;
+  struct los_kstat st;
+  int rc = vfs_open(AT_FDCWD, path, O_RDONLY, 0, &o->f);
+  int64_t got;
 
-  for (int i = 0; i < eh->e_phnum; i++) {
-    if (ph[i].p_type == PT_INTERP)
-      los_abort("exec \"%s\": dynamically linked executables are not supported yet", path);
-    if (ph[i].p_type != PT_LOAD)
-      continue;
-    if (ph[i].p_filesz > ph[i].p_memsz || ph[i].p_vaddr + ph[i].p_memsz < ph[i].p_vaddr)
-      los_abort("exec \"%s\": bad ELF segment %d", path, i);
-    lo = LOS_MIN(lo, LOS_ALIGN_DOWN(ph[i].p_vaddr, LOS_PAGE));
-    hi = LOS_MAX(hi, LOS_ALIGN_UP(ph[i].p_vaddr + ph[i].p_memsz, LOS_PAGE));
-  }
-  if (hi <= lo)
-    los_abort("exec \"%s\": no loadable ELF segments", path);
-  if (eh->e_type == ET_DYN)
-    bias = PIE_BASE - lo;
-  if (los_mm_alloc_fixed(lo + bias, hi - lo, LOS_PROT_READ | LOS_PROT_WRITE | LOS_PROT_EXEC,
-                         VMA_APP, false) < 0)
-    los_abort("exec \"%s\": segments at 0x%lx-0x%lx do not fit in trustlet memory", path, lo + bias,
-              hi + bias);
-  for (int i = 0; i < eh->e_phnum; i++) {
-    if (ph[i].p_type != PT_LOAD)
-      continue;
-    void *dst = (void *)(ph[i].p_vaddr + bias);
-    if (vfs_read(f, dst, ph[i].p_filesz, ph[i].p_offset) != (int64_t)ph[i].p_filesz)
-      los_abort("exec \"%s\": cannot read ELF segment %d", path, i);
-  }
-  info->entry = eh->e_entry + bias;
-  info->phnum = eh->e_phnum;
-  info->phdr = 0;
-  for (int i = 0; i < eh->e_phnum; i++) {
-    if (ph[i].p_type == PT_PHDR)
-      info->phdr = ph[i].p_vaddr + bias;
-    else if (ph[i].p_type == PT_LOAD && info->phdr == 0 && eh->e_phoff >= ph[i].p_offset &&
-             eh->e_phoff - ph[i].p_offset < ph[i].p_filesz)
-      info->phdr = ph[i].p_vaddr + bias + (eh->e_phoff - ph[i].p_offset);
-  }
-  info->brk = hi + bias;
+  if (rc == -ENOENT || rc == -ENOTDIR)
+    los_abort("%s: %s", o->who, missing);
+  if (rc < 0)
+    los_abort("%s: cannot open (error %d)", o->who, -rc);
+  if (vfs_stat(&o->f->vn, &st) < 0 || !S_ISREG(st.mode))
+    los_abort("%s: not a regular file", o->who);
+  if ((st.mode & 0111) == 0)
+    los_abort("%s: permission denied", o->who);
+  memset(&o->eh, 0, sizeof(o->eh));
+  got = vfs_read(o->f, &o->eh, sizeof(o->eh), 0);
+  check_header(o->who, &o->eh, got);
+  if (vfs_read(o->f, o->ph, o->eh.e_phnum * sizeof(Elf64_Phdr), o->eh.e_phoff) !=
+      (int64_t)(o->eh.e_phnum * sizeof(Elf64_Phdr)))
+    los_abort("%s: truncated ELF program headers", o->who);
 }
+
+/* The page span of the PT_LOAD segments; they must be in address order and
+ * map file pages to memory pages (p_vaddr = p_offset modulo the page). */
+static void elf_span(struct elf_obj *o)
+{
+  uint64_t prev_end = 0;
+
+  o->lo = ~0ULL;
+  o->hi = 0;
+  o->align = LOS_PAGE;
+  for (int i = 0; i < o->eh.e_phnum; i++) {
+    const Elf64_Phdr *p = &o->ph[i];
+    if (p->p_type != PT_LOAD)
+      continue;
+    if (p->p_filesz > p->p_memsz || p->p_vaddr + p->p_memsz < p->p_vaddr ||
+        p->p_offset + p->p_filesz < p->p_offset || p->p_vaddr < prev_end ||
+        ((p->p_vaddr - p->p_offset) & (LOS_PAGE - 1)) != 0 || p->p_vaddr > (1ULL << 47))
+      los_abort("%s: bad ELF segment %d", o->who, i);
+    prev_end = p->p_vaddr + p->p_memsz;
+    o->lo = LOS_MIN(o->lo, LOS_ALIGN_DOWN(p->p_vaddr, LOS_PAGE));
+    o->hi = LOS_MAX(o->hi, LOS_ALIGN_UP(p->p_vaddr + p->p_memsz, LOS_PAGE));
+    if (p->p_align > o->align && (p->p_align & (p->p_align - 1)) == 0 && p->p_align <= (1ULL << 30))
+      o->align = p->p_align;
+  }
+  if (o->hi <= o->lo)
+    los_abort("%s: no loadable ELF segments", o->who);
+}
+
+static uint32_t seg_prot(uint32_t pf)
+{
+  return ((pf & PF_R) ? LOS_PROT_READ : 0) | ((pf & PF_W) ? LOS_PROT_WRITE : 0) |
+         ((pf & PF_X) ? LOS_PROT_EXEC : 0);
+}
+
+/* The highest free range of len bytes aligned to align, below the stack
+ * (where the mmap area starts, as Linux places an interpreter); 0 if none. */
+static uint64_t find_free_top_down(uint64_t len, uint64_t align)
+{
+  uint64_t top = los_stack_top_addr(), start, end, s, e;
+  uint32_t prot;
+  enum los_vma_kind kind;
+  int n = 0;
+
+  while (los_mm_vma(n, &s, &e, &prot, &kind))
+    n++;
+  for (int i = n - 1; i >= -1; i--) {
+    uint64_t gap_lo = TL_APP_BASE;
+    if (i >= 0) {
+      los_mm_vma(i, &start, &end, &prot, &kind);
+      gap_lo = end;
+    }
+    if (top >= len && LOS_ALIGN_DOWN(top - len, align) >= gap_lo)
+      return LOS_ALIGN_DOWN(top - len, align);
+    if (i >= 0)
+      top = start;
+  }
+  return 0;
+}
+
+/* Where a position-independent program goes: low in the application area,
+ * like Linux's ELF_ET_DYN_BASE far below the mmap area (so brk has room to
+ * grow), at a random offset of up to 1/16 of the memory pool. */
+static uint64_t pie_base(uint64_t align)
+{
+  uint64_t window = LOS_MIN(los_mm_pool_size() / 16, 1ULL << 30), rnd;
+
+  los_random(&rnd, sizeof(rnd));
+  return LOS_ALIGN_UP(PIE_BASE + (window ? rnd % window : 0), align);
+}
+
+/* Reserve each segment's pages with its own protection (a page two
+ * segments share gets the later one's, as with Linux's per-segment mmap),
+ * then copy the file pages in; memory past p_filesz is fresh, so zero. */
+static void elf_map(struct elf_obj *o)
+{
+  uint64_t prev_hi = 0;
+
+  for (int i = 0; i < o->eh.e_phnum; i++) {
+    const Elf64_Phdr *p = &o->ph[i];
+    if (p->p_type != PT_LOAD)
+      continue;
+    uint64_t lo = LOS_ALIGN_DOWN(p->p_vaddr, LOS_PAGE) + o->bias;
+    uint64_t hi = LOS_ALIGN_UP(p->p_vaddr + p->p_memsz, LOS_PAGE) + o->bias;
+    uint32_t prot = seg_prot(p->p_flags);
+    int rc = 0;
+    if (hi == lo)
+      continue;
+    /* writable while the file is copied in; the protection comes after */
+    if (lo < prev_hi) {
+      rc = los_mm_alloc_fixed(lo, LOS_MIN(prev_hi, hi) - lo, prot | LOS_PROT_WRITE, VMA_APP, true);
+      lo = LOS_MIN(prev_hi, hi);
+    }
+    if (rc == 0 && lo < hi)
+      rc = los_mm_alloc_fixed(lo, hi - lo, prot | LOS_PROT_WRITE, VMA_APP, false);
+    if (rc < 0)
+      los_abort("%s: segments at 0x%lx-0x%lx do not fit in trustlet memory", o->who,
+                o->lo + o->bias, o->hi + o->bias);
+    prev_hi = LOS_MAX(prev_hi, hi);
+  }
+  for (int i = 0; i < o->eh.e_phnum; i++) {
+    const Elf64_Phdr *p = &o->ph[i];
+    if (p->p_type != PT_LOAD || p->p_filesz == 0)
+      continue;
+    uint64_t head = p->p_offset & (LOS_PAGE - 1);
+    void *dst = (void *)(p->p_vaddr - head + o->bias);
+    if (vfs_read(o->f, dst, p->p_filesz + head, p->p_offset - head) !=
+        (int64_t)(p->p_filesz + head))
+      los_abort("%s: cannot read ELF segment %d", o->who, i);
+    los_mm_mark_written((uint64_t)dst, p->p_filesz + head);
+  }
+  for (int i = 0; i < o->eh.e_phnum; i++) {
+    const Elf64_Phdr *p = &o->ph[i];
+    uint64_t lo = LOS_ALIGN_DOWN(p->p_vaddr, LOS_PAGE) + o->bias;
+    uint64_t hi = LOS_ALIGN_UP(p->p_vaddr + p->p_memsz, LOS_PAGE) + o->bias;
+    if (p->p_type == PT_LOAD && hi > lo)
+      los_mm_protect_quiet(lo, hi - lo, seg_prot(p->p_flags));
+  }
+}
+
+/* Load o: ET_EXEC at its link address; a position-independent program low
+ * (pie_base), an interpreter top-down below the stack. */
+static void elf_load_at(struct elf_obj *o, bool interp)
+{
+  uint64_t base;
+
+  elf_span(o);
+  if (o->eh.e_type == ET_EXEC) {
+    o->bias = 0;
+  } else {
+    base = interp ? find_free_top_down(o->hi - o->lo, o->align) : pie_base(o->align);
+    if (base == 0)
+      los_abort("%s: no room for %lu bytes of segments in trustlet memory", o->who, o->hi - o->lo);
+    o->bias = base - o->lo;
+  }
+  elf_map(o);
+}
+
+/* The program's PT_INTERP path, or NULL when it is statically linked. */
+static const char *elf_interp(struct elf_obj *o, char *buf, size_t size)
+{
+  const Elf64_Phdr *ip = NULL;
+
+  for (int i = 0; i < o->eh.e_phnum; i++) {
+    if (o->ph[i].p_type != PT_INTERP)
+      continue;
+    if (ip != NULL)
+      los_abort("%s: more than one ELF interpreter", o->who);
+    ip = &o->ph[i];
+  }
+  if (ip == NULL)
+    return NULL;
+  if (ip->p_filesz < 2 || ip->p_filesz > size ||
+      vfs_read(o->f, buf, ip->p_filesz, ip->p_offset) != (int64_t)ip->p_filesz ||
+      buf[ip->p_filesz - 1] != '\0' || strlen(buf) != ip->p_filesz - 1)
+    los_abort("%s: bad ELF interpreter path", o->who);
+  return buf;
+}
+
+/* Where the program headers are in memory: PT_PHDR, or inside the mapped
+ * file pages of a PT_LOAD segment. */
+static uint64_t elf_phdr_addr(const struct elf_obj *o)
+{
+  for (int i = 0; i < o->eh.e_phnum; i++)
+    if (o->ph[i].p_type == PT_PHDR)
+      return o->ph[i].p_vaddr + o->bias;
+  for (int i = 0; i < o->eh.e_phnum; i++) {
+    const Elf64_Phdr *p = &o->ph[i];
+    uint64_t head = p->p_offset & (LOS_PAGE - 1);
+    if (p->p_type == PT_LOAD && o->eh.e_phoff >= p->p_offset - head &&
+        o->eh.e_phoff - (p->p_offset - head) < p->p_filesz + head)
+      return p->p_vaddr + o->bias + (o->eh.e_phoff - p->p_offset);
+  }
+  return 0;
+}
+
+/* The program's path as execve got it (AT_EXECFN); /proc/self/exe says the
+ * canonical one. */
+static char exec_path[LOS_PATH_MAX];
 
 void los_elf_load(const struct los_exec *ex, struct los_image_info *info)
 {
-  static char path[LOS_PATH_MAX];
-  static Elf64_Phdr ph[64];
-  Elf64_Ehdr eh;
-  struct los_file *f;
-  struct los_kstat st;
-  int rc;
+  static char path[LOS_PATH_MAX], ipath[LOS_PATH_MAX], who[LOS_PATH_MAX + 32],
+      iwho[2 * LOS_PATH_MAX + 64];
+  static struct elf_obj prog, interp;
+  const char *ip;
 
   resolve_program(ex, path, sizeof(path));
   los_seccomp_exec(path); /* execve is filtered before it looks at the file */
-  rc = vfs_open(AT_FDCWD, path, O_RDONLY, 0, &f);
-  if (rc == -ENOENT || rc == -ENOTDIR)
-    los_abort("exec \"%s\": no such file or directory", path);
-  if (rc < 0)
-    los_abort("exec \"%s\": cannot open (error %d)", path, -rc);
-  if (vfs_stat(&f->vn, &st) < 0 || !S_ISREG(st.mode))
-    los_abort("exec \"%s\": not a regular file", path);
-  if ((st.mode & 0111) == 0)
-    los_abort("exec \"%s\": permission denied", path);
-  memset(&eh, 0, sizeof(eh));
-  check_header(path, &eh, vfs_read(f, &eh, sizeof(eh), 0));
-  if (vfs_read(f, ph, eh.e_phnum * sizeof(Elf64_Phdr), eh.e_phoff) !=
-      (int64_t)(eh.e_phnum * sizeof(Elf64_Phdr)))
-    los_abort("exec \"%s\": truncated ELF program headers", path);
-  load_segments(path, f, &eh, ph, info);
-  los_snprintf(los_proc.exe_path, sizeof(los_proc.exe_path), "%s", f->path);
+  los_snprintf(who, sizeof(who), "exec \"%s\"", path);
+  prog.who = who;
+  elf_open(&prog, path, "no such file or directory");
+  ip = elf_interp(&prog, ipath, sizeof(ipath));
+  elf_load_at(&prog, false);
+  info->at_entry = prog.eh.e_entry + prog.bias;
+  info->entry = info->at_entry;
+  info->phnum = prog.eh.e_phnum;
+  info->phdr = elf_phdr_addr(&prog);
+  info->brk = prog.hi + prog.bias;
+  info->at_base = 0;
+  if (ip != NULL) {
+    static char ibuf[LOS_PATH_MAX];
+    los_snprintf(iwho, sizeof(iwho), "%s: interpreter \"%s\"", who, ip);
+    interp.who = iwho;
+    elf_open(&interp, ip, "no such file");
+    if (elf_interp(&interp, ibuf, sizeof(ibuf)) != NULL)
+      los_abort("%s: the interpreter itself has an interpreter", iwho);
+    elf_load_at(&interp, true);
+    info->entry = interp.eh.e_entry + interp.bias;
+    info->at_base = interp.bias;
+    file_put(interp.f);
+  }
+  los_snprintf(los_proc.exe_path, sizeof(los_proc.exe_path), "%s", prog.f->path);
+  los_snprintf(exec_path, sizeof(exec_path), "%s", path);
   los_set_comm(path);
-  file_put(f);
+  file_put(prog.f);
 }
 
 static uint64_t push_bytes(uint64_t sp, const void *data, size_t len)
@@ -176,7 +350,7 @@ uint64_t los_build_stack(const struct los_exec *ex, const struct los_image_info 
 
   if (ex->argc >= LOS_ARRAY_SIZE(argp) || ex->envc >= LOS_ARRAY_SIZE(envpp))
     los_abort("too many arguments or environment variables");
-  execfn = sp = push_bytes(sp, los_proc.exe_path, strlen(los_proc.exe_path) + 1);
+  execfn = sp = push_bytes(sp, exec_path, strlen(exec_path) + 1);
   for (size_t i = ex->envc; i-- > 0;)
     envpp[i] = sp = push_bytes(sp, ex->envp[i], strlen(ex->envp[i]) + 1);
   for (size_t i = ex->argc; i-- > 0;)
@@ -189,9 +363,9 @@ uint64_t los_build_stack(const struct los_exec *ex, const struct los_image_info 
       AT_PHENT,        sizeof(Elf64_Phdr),
       AT_PHNUM,        info->phnum,
       AT_PAGESZ,       LOS_PAGE,
-      AT_BASE,         0,
+      AT_BASE,         info->at_base,
       AT_FLAGS,        0,
-      AT_ENTRY,        info->entry,
+      AT_ENTRY,        info->at_entry,
       AT_UID,          los_proc.uid,
       AT_EUID,         los_proc.uid,
       AT_GID,          los_proc.gid,

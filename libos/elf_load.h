@@ -12,7 +12,10 @@ struct los_exec {
 };
 
 struct los_image_info {
-  uint64_t entry, phdr, phnum, brk;
+  uint64_t entry;    /* first instruction: the interpreter's entry, or the program's */
+  uint64_t at_entry; /* the program's entry (AT_ENTRY) */
+  uint64_t at_base;  /* where the interpreter is loaded (AT_BASE), 0 without one */
+  uint64_t phdr, phnum, brk;
 };
 
 /* Find, check and load the program; start-up errors end the trustlet with a

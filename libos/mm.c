@@ -574,7 +574,7 @@ int los_mm_free(uint64_t addr, uint64_t len)
   return punch(cur_mm, addr, addr + len);
 }
 
-int los_mm_protect(uint64_t addr, uint64_t len, uint32_t prot)
+static int protect(uint64_t addr, uint64_t len, uint32_t prot, bool flush)
 {
   struct los_mm *mm = cur_mm;
   uint64_t at = addr, end;
@@ -611,9 +611,21 @@ int los_mm_protect(uint64_t addr, uint64_t len, uint32_t prot)
     if (populate(mm, v->start, v->end, prot, v->flags) < 0)
       return -ENOMEM;
   }
-  if (lowered)
+  if (lowered && flush)
     tlb_flush();
   return 0;
+}
+
+int los_mm_protect(uint64_t addr, uint64_t len, uint32_t prot)
+{
+  return protect(addr, len, prot, true);
+}
+
+/* Only for memory the application has not seen yet (the LibOS just filled
+ * it): no translation of it can be cached, so no TLB flush is needed. */
+int los_mm_protect_quiet(uint64_t addr, uint64_t len, uint32_t prot)
+{
+  return protect(addr, len, prot, false);
 }
 
 bool los_user_ok(const void *p, uint64_t len, bool write)

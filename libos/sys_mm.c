@@ -1,4 +1,5 @@
 /* Memory syscalls over the LibOS address-space table (mm.c). */
+#include <linux/fcntl.h>
 #include <linux/mman.h>
 
 #include "syscall.h"
@@ -17,49 +18,88 @@ static uint32_t prot_bits(uint64_t prot)
   return (uint32_t)(prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
 }
 
-/* Private file mappings are copies of the file's bytes. */
-static int64_t fill_from_file(uint64_t addr, uint64_t len, int fd, uint64_t off)
+/* The file behind a mapping, checked before anything is mapped (a failed
+ * MAP_FIXED leaves the old mapping alone). File mappings are copies: a
+ * MAP_SHARED one is accepted only without PROT_WRITE, where a copy differs
+ * from Linux only if the file changes while mapped. */
+static int64_t map_file(int fd, uint64_t flags, uint32_t prot, struct los_file **out)
 {
   struct los_file *f = fd_get(fd);
-  int64_t n;
 
   if (f == NULL)
     return -EBADF;
+  /* Linux's order of checks */
+  if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & LOS_PROT_WRITE) &&
+      (f->flags & O_ACCMODE) != O_RDWR)
+    return -EACCES;
+  if ((f->flags & O_ACCMODE) == O_WRONLY)
+    return -EACCES;
   if (f->type != LF_REG)
     return -ENODEV;
-  n = vfs_read(f, (void *)addr, len, off);
-  return n < 0 ? n : 0;
+  if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & LOS_PROT_WRITE))
+    return -ENODEV; /* writes would have to reach the file */
+  *out = f;
+  return 0;
+}
+
+/* Copy the file's bytes; past the end of the file the pages read as zero
+ * (fresh or discarded memory is zero; the last partial page is cleared). */
+static int64_t fill_from_file(struct los_file *f, uint64_t addr, uint64_t len, uint64_t off)
+{
+  int64_t n = vfs_read(f, (void *)addr, len, off);
+
+  if (n < 0)
+    return n;
+  if ((uint64_t)n < len)
+    memset((void *)(addr + n), 0,
+           LOS_MIN(LOS_ALIGN_UP(n, LOS_PAGE), LOS_ALIGN_UP(len, LOS_PAGE)) - n);
+  return 0;
 }
 
 SYSDEF(mmap)
 {
   uint64_t addr = a0, len = LOS_ALIGN_UP(a1, LOS_PAGE), flags = a3, off = a5;
   uint32_t prot = prot_bits(a2);
+  struct los_file *f = NULL;
   int64_t rc;
 
-  if (a1 == 0 || len < a1 || (off & (LOS_PAGE - 1)))
+  if (a1 == 0 || len < a1 || (off & (LOS_PAGE - 1)) || off + len < off)
     return -EINVAL;
-  if ((flags & MAP_TYPE) == MAP_SHARED && !(flags & MAP_ANONYMOUS))
-    return -ENODEV;
+  switch (flags & MAP_TYPE) {
+  case MAP_PRIVATE:
+  case MAP_SHARED:
+  case MAP_SHARED_VALIDATE: break;
+  default: return -EINVAL;
+  }
+  if (!(flags & MAP_ANONYMOUS) && (rc = map_file((int)a4, flags, prot, &f)) < 0)
+    return rc;
+  /* file contents are written in first, then the protection is applied */
+  uint32_t mprot = f != NULL ? prot | LOS_PROT_WRITE : prot;
+  uint16_t vflags = (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE ? LOS_MAP_SHARED : 0;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
     if (addr & (LOS_PAGE - 1))
       return -EINVAL;
     if (!los_mm_app_range(addr, len))
       return -ENOMEM;
-    rc = los_mm_alloc_fixed(addr, len, prot, VMA_APP, !(flags & MAP_FIXED_NOREPLACE));
+    rc = los_mm_map_fixed(addr, len, mprot, VMA_APP, !(flags & MAP_FIXED_NOREPLACE), vflags);
     if (rc < 0)
       return rc == -EEXIST ? -EEXIST : -ENOMEM;
   } else if (addr != 0 && (addr & (LOS_PAGE - 1)) == 0 && los_mm_app_range(addr, len) &&
-             los_mm_alloc_fixed(addr, len, prot, VMA_APP, false) == 0) {
+             los_mm_map_fixed(addr, len, mprot, VMA_APP, false, vflags) == 0) {
     /* the hint was free */
   } else {
-    addr = los_mm_alloc(len, prot, VMA_APP);
+    addr = los_mm_map(len, mprot, VMA_APP, vflags);
     if (addr == 0)
       return -ENOMEM;
   }
-  if (!(flags & MAP_ANONYMOUS) && (rc = fill_from_file(addr, a1, (int)a4, off)) < 0) {
-    los_mm_free(addr, len);
-    return rc;
+  if (f != NULL) {
+    if ((rc = fill_from_file(f, addr, a1, off)) < 0) {
+      los_mm_free(addr, len);
+      return rc;
+    }
+    los_mm_mark_written(addr, len);
+    if (mprot != prot)
+      los_mm_protect_quiet(addr, len, prot);
   }
   return (int64_t)addr;
 }
