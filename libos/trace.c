@@ -80,66 +80,70 @@ struct tname {
   uint64_t v;
   const char *n;
 };
-#define N(x) {x, #x}
+#define N(x) x, #x /* {N(O_CREAT)}: the value and its name */
 
 /* Multi-bit flags come before their parts (O_TMPFILE holds O_DIRECTORY). */
 static const struct tname oflags[] = {
-    N(O_CREAT),     N(O_EXCL),      N(O_NOCTTY),   N(O_TRUNC),     N(O_APPEND),
-    N(O_NONBLOCK),  N(O_SYNC),      N(O_DSYNC),    N(FASYNC),      N(O_DIRECT),
-    N(O_LARGEFILE), N(O_TMPFILE),   N(O_DIRECTORY), N(O_NOFOLLOW), N(O_NOATIME),
-    N(O_CLOEXEC),   N(O_PATH),
+    {N(O_CREAT)},     {N(O_EXCL)},    {N(O_NOCTTY)},    {N(O_TRUNC)},    {N(O_APPEND)},
+    {N(O_NONBLOCK)},  {N(O_SYNC)},    {N(O_DSYNC)},     {N(FASYNC)},     {N(O_DIRECT)},
+    {N(O_LARGEFILE)}, {N(O_TMPFILE)}, {N(O_DIRECTORY)}, {N(O_NOFOLLOW)}, {N(O_NOATIME)},
+    {N(O_CLOEXEC)},   {N(O_PATH)},
 };
 static const struct tname prots[] = {
-    N(PROT_READ), N(PROT_WRITE), N(PROT_EXEC), N(PROT_SEM), N(PROT_GROWSDOWN), N(PROT_GROWSUP),
+    {N(PROT_READ)}, {N(PROT_WRITE)},     {N(PROT_EXEC)},
+    {N(PROT_SEM)},  {N(PROT_GROWSDOWN)}, {N(PROT_GROWSUP)},
 };
 static const struct tname mflags[] = {
-    N(MAP_FIXED),     N(MAP_ANONYMOUS), N(MAP_32BIT),   N(MAP_GROWSDOWN),
-    N(MAP_DENYWRITE), N(MAP_EXECUTABLE), N(MAP_LOCKED), N(MAP_NORESERVE),
-    N(MAP_POPULATE),  N(MAP_NONBLOCK),  N(MAP_STACK),   N(MAP_HUGETLB),
-    N(MAP_SYNC),      N(MAP_FIXED_NOREPLACE),
+    {N(MAP_FIXED)},     {N(MAP_ANONYMOUS)},       {N(MAP_32BIT)},  {N(MAP_GROWSDOWN)},
+    {N(MAP_DENYWRITE)}, {N(MAP_EXECUTABLE)},      {N(MAP_LOCKED)}, {N(MAP_NORESERVE)},
+    {N(MAP_POPULATE)},  {N(MAP_NONBLOCK)},        {N(MAP_STACK)},  {N(MAP_HUGETLB)},
+    {N(MAP_SYNC)},      {N(MAP_FIXED_NOREPLACE)},
 };
 static const struct tname atflags[] = {
-    N(AT_SYMLINK_NOFOLLOW), N(AT_REMOVEDIR),        N(AT_SYMLINK_FOLLOW),
-    N(AT_NO_AUTOMOUNT),     N(AT_EMPTY_PATH),       N(AT_STATX_FORCE_SYNC),
-    N(AT_STATX_DONT_SYNC),  N(AT_RECURSIVE),
+    {N(AT_SYMLINK_NOFOLLOW)}, {N(AT_REMOVEDIR)},  {N(AT_SYMLINK_FOLLOW)},
+    {N(AT_NO_AUTOMOUNT)},     {N(AT_EMPTY_PATH)}, {N(AT_STATX_FORCE_SYNC)},
+    {N(AT_STATX_DONT_SYNC)},  {N(AT_RECURSIVE)},
 };
 static const struct tname accflags[] = {
-    N(AT_EACCESS), N(AT_SYMLINK_NOFOLLOW), N(AT_EMPTY_PATH),
+    {N(AT_EACCESS)},
+    {N(AT_SYMLINK_NOFOLLOW)},
+    {N(AT_EMPTY_PATH)},
 };
 static const struct tname amodes[] = {{4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}};
 static const struct tname whences[] = {
     {0, "SEEK_SET"}, {1, "SEEK_CUR"}, {2, "SEEK_END"}, {3, "SEEK_DATA"}, {4, "SEEK_HOLE"},
 };
 static const struct tname clocks[] = {
-    {0, "CLOCK_REALTIME"},          {1, "CLOCK_MONOTONIC"},        {2, "CLOCK_PROCESS_CPUTIME_ID"},
-    {3, "CLOCK_THREAD_CPUTIME_ID"}, {4, "CLOCK_MONOTONIC_RAW"},    {5, "CLOCK_REALTIME_COARSE"},
-    {6, "CLOCK_MONOTONIC_COARSE"},  {7, "CLOCK_BOOTTIME"},         {8, "CLOCK_REALTIME_ALARM"},
+    {0, "CLOCK_REALTIME"},          {1, "CLOCK_MONOTONIC"},     {2, "CLOCK_PROCESS_CPUTIME_ID"},
+    {3, "CLOCK_THREAD_CPUTIME_ID"}, {4, "CLOCK_MONOTONIC_RAW"}, {5, "CLOCK_REALTIME_COARSE"},
+    {6, "CLOCK_MONOTONIC_COARSE"},  {7, "CLOCK_BOOTTIME"},      {8, "CLOCK_REALTIME_ALARM"},
     {9, "CLOCK_BOOTTIME_ALARM"},    {11, "CLOCK_TAI"},
 };
 static const struct tname fcntls[] = {
-    N(F_DUPFD),     N(F_GETFD),      N(F_SETFD),     N(F_GETFL),         N(F_SETFL),
-    N(F_GETLK),     N(F_SETLK),      N(F_SETLKW),    N(F_SETOWN),        N(F_GETOWN),
-    N(F_SETSIG),    N(F_GETSIG),     N(F_OFD_GETLK), N(F_OFD_SETLK),     N(F_OFD_SETLKW),
-    N(F_SETLEASE),  N(F_GETLEASE),   N(F_NOTIFY),    N(F_DUPFD_CLOEXEC), N(F_SETPIPE_SZ),
-    N(F_GETPIPE_SZ), N(F_ADD_SEALS), N(F_GET_SEALS),
+    {N(F_DUPFD)},      {N(F_GETFD)},     {N(F_SETFD)},     {N(F_GETFL)},         {N(F_SETFL)},
+    {N(F_GETLK)},      {N(F_SETLK)},     {N(F_SETLKW)},    {N(F_SETOWN)},        {N(F_GETOWN)},
+    {N(F_SETSIG)},     {N(F_GETSIG)},    {N(F_OFD_GETLK)}, {N(F_OFD_SETLK)},     {N(F_OFD_SETLKW)},
+    {N(F_SETLEASE)},   {N(F_GETLEASE)},  {N(F_NOTIFY)},    {N(F_DUPFD_CLOEXEC)}, {N(F_SETPIPE_SZ)},
+    {N(F_GETPIPE_SZ)}, {N(F_ADD_SEALS)}, {N(F_GET_SEALS)},
 };
 static const struct tname ioctls[] = {
-    N(TCGETS),     N(TCSETS),     N(TCSETSW),    N(TCSETSF),  N(TIOCSCTTY), N(TIOCGPGRP),
-    N(TIOCSPGRP),  N(TIOCOUTQ),   N(TIOCGWINSZ), N(TIOCSWINSZ), N(FIONREAD), N(FIONBIO),
-    N(TIOCGSID),   N(FIONCLEX),   N(FIOCLEX),    N(TIOCGPTN), N(TIOCSPTLCK),
+    {N(TCGETS)},    {N(TCSETS)},     {N(TCSETSW)},  {N(TCSETSF)},    {N(TIOCSCTTY)},
+    {N(TIOCGPGRP)}, {N(TIOCSPGRP)},  {N(TIOCOUTQ)}, {N(TIOCGWINSZ)}, {N(TIOCSWINSZ)},
+    {N(FIONREAD)},  {N(FIONBIO)},    {N(TIOCGSID)}, {N(FIONCLEX)},   {N(FIOCLEX)},
+    {N(TIOCGPTN)},  {N(TIOCSPTLCK)},
 };
 static const struct tname sighows[] = {{0, "SIG_BLOCK"}, {1, "SIG_UNBLOCK"}, {2, "SIG_SETMASK"}};
 static const struct tname madvs[] = {
-    N(MADV_NORMAL),    N(MADV_RANDOM),     N(MADV_SEQUENTIAL), N(MADV_WILLNEED),
-    N(MADV_DONTNEED),  N(MADV_FREE),       N(MADV_REMOVE),     N(MADV_DONTFORK),
-    N(MADV_DOFORK),    N(MADV_MERGEABLE),  N(MADV_UNMERGEABLE), N(MADV_HUGEPAGE),
-    N(MADV_NOHUGEPAGE), N(MADV_DONTDUMP),  N(MADV_DODUMP),
+    {N(MADV_NORMAL)},     {N(MADV_RANDOM)},    {N(MADV_SEQUENTIAL)},  {N(MADV_WILLNEED)},
+    {N(MADV_DONTNEED)},   {N(MADV_FREE)},      {N(MADV_REMOVE)},      {N(MADV_DONTFORK)},
+    {N(MADV_DOFORK)},     {N(MADV_MERGEABLE)}, {N(MADV_UNMERGEABLE)}, {N(MADV_HUGEPAGE)},
+    {N(MADV_NOHUGEPAGE)}, {N(MADV_DONTDUMP)},  {N(MADV_DODUMP)},
 };
 static const char *const signames[32] = {
-    NULL,      "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",    "SIGTRAP", "SIGABRT", "SIGBUS",
-    "SIGFPE",  "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",   "SIGPIPE", "SIGALRM", "SIGTERM",
-    "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",   "SIGTTIN", "SIGTTOU", "SIGURG",
-    "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH",  "SIGIO",   "SIGPWR",  "SIGSYS",
+    NULL,        "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT", "SIGBUS",
+    "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM", "SIGTERM",
+    "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU", "SIGURG",
+    "SIGXCPU",   "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",   "SIGPWR",  "SIGSYS",
 };
 
 /* The calling process: one per trustlet until processes land; the
@@ -203,8 +207,14 @@ static void put_quoted(struct tbuf *b, const unsigned char *s, size_t n)
   put(b, '"');
   for (size_t i = 0; i < n; i++) {
     unsigned char c = s[i];
-    const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\t' ? "\\t"
-                      : c == '\r' ? "\\r" : c == '\f' ? "\\f" : c == '\v' ? "\\v" : NULL;
+    const char *esc = c == '"'    ? "\\\""
+                      : c == '\\' ? "\\\\"
+                      : c == '\n' ? "\\n"
+                      : c == '\t' ? "\\t"
+                      : c == '\r' ? "\\r"
+                      : c == '\f' ? "\\f"
+                      : c == '\v' ? "\\v"
+                                  : NULL;
     if (esc != NULL) {
       puts_(b, esc);
     } else if (c >= 0x20 && c < 0x7f) {
