@@ -483,6 +483,7 @@ static void write_line(const struct los_trace_call *t, int64_t ret, bool returns
     put(&b, '?');
   req.u.msg.buf.gpa = los_gpa(line);
   req.u.msg.len = b.n;
+  req.u.msg.status = TL_MSG_TRACE;
   los_hc(&req);
 }
 

@@ -298,7 +298,10 @@ static void hc_message(struct mon_vm *vm, const struct tl_hc *hc, bool abort)
     vm->done = true;
     return;
   }
-  log_warn("%s", s);
+  if (!abort && (m.status & TL_MSG_TRACE) && vm->cfg->trace)
+    hacher_log_always(HACHER_LOG_INFO, "%s", s);
+  else
+    log_warn("%s", s);
   free(s);
 }
 
