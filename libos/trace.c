@@ -43,6 +43,10 @@ enum {
   A_SIGHOW,
   A_MADV,
   A_TIMESPEC,
+  A_ARCH,
+  A_PRCTL,
+  A_RLIMIT,
+  A_GRND,
 };
 
 struct trace_desc {
@@ -139,6 +143,26 @@ static const struct tname madvs[] = {
     {N(MADV_DOFORK)},     {N(MADV_MERGEABLE)}, {N(MADV_UNMERGEABLE)}, {N(MADV_HUGEPAGE)},
     {N(MADV_NOHUGEPAGE)}, {N(MADV_DONTDUMP)},  {N(MADV_DODUMP)},
 };
+static const struct tname archs[] = {
+    {0x1001, "ARCH_SET_GS"},
+    {0x1002, "ARCH_SET_FS"},
+    {0x1003, "ARCH_GET_FS"},
+    {0x1004, "ARCH_GET_GS"},
+};
+static const struct tname prctls[] = {
+    {1, "PR_SET_PDEATHSIG"},     {2, "PR_GET_PDEATHSIG"},     {3, "PR_GET_DUMPABLE"},
+    {4, "PR_SET_DUMPABLE"},      {15, "PR_SET_NAME"},         {16, "PR_GET_NAME"},
+    {23, "PR_CAPBSET_READ"},     {24, "PR_CAPBSET_DROP"},     {36, "PR_SET_CHILD_SUBREAPER"},
+    {38, "PR_SET_NO_NEW_PRIVS"}, {39, "PR_GET_NO_NEW_PRIVS"}, {47, "PR_CAP_AMBIENT"},
+};
+static const struct tname rlimits[] = {
+    {0, "RLIMIT_CPU"},       {1, "RLIMIT_FSIZE"}, {2, "RLIMIT_DATA"},    {3, "RLIMIT_STACK"},
+    {4, "RLIMIT_CORE"},      {5, "RLIMIT_RSS"},   {6, "RLIMIT_NPROC"},   {7, "RLIMIT_NOFILE"},
+    {8, "RLIMIT_MEMLOCK"},   {9, "RLIMIT_AS"},    {10, "RLIMIT_LOCKS"},  {11, "RLIMIT_SIGPENDING"},
+    {12, "RLIMIT_MSGQUEUE"}, {13, "RLIMIT_NICE"}, {14, "RLIMIT_RTPRIO"}, {15, "RLIMIT_RTTIME"},
+};
+static const struct tname grnds[] = {
+    {1, "GRND_NONBLOCK"}, {2, "GRND_RANDOM"}, {4, "GRND_INSECURE"}};
 static const char *const signames[32] = {
     NULL,        "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT", "SIGBUS",
     "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM", "SIGTERM",
@@ -424,6 +448,10 @@ static void put_arg(struct tbuf *b, const struct los_trace_call *t, int i, uint8
   case A_IOCTL: put_enum(b, (uint32_t)v, ioctls, LOS_ARRAY_SIZE(ioctls), true); break;
   case A_SIGHOW: put_enum(b, (int)v, sighows, LOS_ARRAY_SIZE(sighows), false); break;
   case A_MADV: put_enum(b, (int)v, madvs, LOS_ARRAY_SIZE(madvs), false); break;
+  case A_ARCH: put_enum(b, (int)v, archs, LOS_ARRAY_SIZE(archs), true); break;
+  case A_PRCTL: put_enum(b, (int)v, prctls, LOS_ARRAY_SIZE(prctls), false); break;
+  case A_RLIMIT: put_enum(b, (int)v, rlimits, LOS_ARRAY_SIZE(rlimits), false); break;
+  case A_GRND: put_flags(b, v, grnds, LOS_ARRAY_SIZE(grnds), false, "0"); break;
   default: putf(b, "0x%lx", v); break;
   }
 }
