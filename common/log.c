@@ -59,17 +59,12 @@ static int json_escape(char *out, size_t size, const char *msg)
   return (int)n;
 }
 
-void hacher_log(enum hacher_log_level level, const char *fmt, ...)
+static void vlog(enum hacher_log_level level, const char *fmt, va_list ap)
 {
   char msg[1536], buf[4096], when[64];
-  va_list ap;
   int n;
 
-  if (level > log_level)
-    return;
-  va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
-  va_end(ap);
   if (log_json) {
     char esc[3072];
     struct timespec ts;
@@ -86,4 +81,24 @@ void hacher_log(enum hacher_log_level level, const char *fmt, ...)
   if (n > (int)sizeof(buf) - 1)
     n = (int)sizeof(buf) - 1;
   (void)!write(log_fd, buf, (size_t)n);
+}
+
+void hacher_log(enum hacher_log_level level, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (level > log_level)
+    return;
+  va_start(ap, fmt);
+  vlog(level, fmt, ap);
+  va_end(ap);
+}
+
+void hacher_log_always(enum hacher_log_level level, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vlog(level, fmt, ap);
+  va_end(ap);
 }

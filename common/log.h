@@ -15,6 +15,10 @@ void hacher_log_set_json(int on);
 int hacher_log_fd(void);
 void hacher_log(enum hacher_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* As hacher_log, whatever the level set (lines a container's trace mode
+ * asked for). */
+void hacher_log_always(enum hacher_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) hacher_log(HACHER_LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) hacher_log(HACHER_LOG_WARN, __VA_ARGS__)

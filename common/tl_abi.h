@@ -116,9 +116,12 @@ struct tl_hc_alarm {
 struct tl_hc_msg {
   tl_gptr_t buf;
   uint64_t len;
-  uint32_t status; /* reserved (0) */
+  uint32_t status; /* TL_MSG_* (LOG only) */
   uint32_t _pad;
 };
+/* A trace-mode line: logged at info level whatever the runtime's log level
+ * (the container asked for it with io.hacher.trace). */
+#define TL_MSG_TRACE 1u
 
 struct tl_hc_sleep {
   uint64_t ns;

@@ -4,6 +4,7 @@
 #include <asm/unistd_64.h>
 
 #include "task.h"
+#include "trace.h"
 
 #define NR_MAX 512
 
@@ -39,21 +40,41 @@ static int64_t unsupported(uint64_t nr)
   return -ENOSYS;
 }
 
+static inline int64_t dispatch(struct los_regs *r, uint64_t nr)
+{
+  int64_t ret;
+
+  if (los_seccomp != NULL && los_seccomp_denies(r, &ret))
+    return ret; /* the profile answered; the syscall does not run */
+  if (nr < NR_MAX && table[nr] != NULL)
+    return table[nr](r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
+  return unsupported(nr);
+}
+
+/* Out of line, so the untraced path stays as it was. The arguments are
+ * captured before the call (it may change or free them) and shown after. */
+static __attribute__((noinline)) int64_t traced(struct los_regs *r, uint64_t nr)
+{
+  struct los_trace_call t;
+  int64_t ret;
+
+  los_trace_enter(&t, r);
+  ret = dispatch(r, nr);
+  los_trace_exit(&t, ret);
+  return ret;
+}
+
 void los_syscall(struct los_regs *r)
 {
   uint64_t nr = r->rax;
   int64_t ret;
 
   los_cur_regs = r;
-  if (los_seccomp != NULL && los_seccomp_denies(r, &ret))
-    ; /* the profile answered; the syscall does not run */
-  else if (nr < NR_MAX && table[nr] != NULL)
-    ret = table[nr](r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
+  /* the only cost of the trace mode when it is off */
+  if (__builtin_expect(los_proc.trace, 0))
+    ret = traced(r, nr);
   else
-    ret = unsupported(nr);
-  if (los_proc.trace)
-    los_log("trace: %s(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld", los_syscall_name(nr), r->rdi, r->rsi,
-            r->rdx, r->r10, ret);
+    ret = dispatch(r, nr);
   r->rax = (uint64_t)ret;
   los_preempt_check();
   los_signal_exit(r, nr);

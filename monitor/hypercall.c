@@ -159,10 +159,17 @@ static char *guest_msg(struct mon_vm *vm, struct tl_hc_msg *m, const char *what)
   if (src == NULL)
     return NULL;
   s = xmalloc(len + 1);
+  for (uint64_t i = 0; i < len; i++) {
+    char c = src[i]; /* read once: the guest may change it */
+    s[i] = (c >= 0x20 && c < 0x7f) ? c : (c == '\n' || c == '\r') ? '\n' : '?';
+  }
+  /* trailing newlines go; a '?' the guest wrote stays (a trace line's
+   * "exit_group(0) = ?") */
+  while (len > 0 && s[len - 1] == '\n')
+    len--;
   for (uint64_t i = 0; i < len; i++)
-    s[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
-  while (len > 0 && s[len - 1] == '?')
-    len--; /* trailing newlines */
+    if (s[i] == '\n')
+      s[i] = '?';
   s[len] = '\0';
   return s;
 }
@@ -350,7 +357,10 @@ static void hc_message(struct mon_vm *vm, const struct tl_hc *hc, bool abort)
     vm->done = true;
     return;
   }
-  log_warn("%s", s);
+  if (!abort && (m.status & TL_MSG_TRACE) && vm->cfg->trace)
+    hacher_log_always(HACHER_LOG_INFO, "%s", s);
+  else
+    log_warn("%s", s);
   free(s);
 }
 

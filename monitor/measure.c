@@ -1,10 +1,10 @@
 /* The launch measurement. Every item is a little-endian u64 length followed
  * by its bytes, so no two different inputs encode alike; counts are 8-byte
- * items. Order (version 2): tag, version, LibOS, argc, argv..., envc,
+ * items. Order (version 3): tag, version, LibOS, argc, argv..., envc,
  * env..., cwd, uid, gid, image root, memory size, secret count, sorted
  * secret names..., seccomp policy, readonly root, umask, group count,
  * groups..., rlimit count, (resource, soft, hard)..., the five capability
- * masks. Changing the order or an item is a new version. */
+ * masks, the trace mode. Changing the order or an item is a new version. */
 #include "measure.h"
 
 #include <openssl/evp.h>
@@ -84,7 +84,8 @@ static int items_process(EVP_MD_CTX *ctx, const struct mon_config *cfg)
   }
   for (int i = 0; i < TL_CAP_SETS && rc == 0; i++)
     rc = item_u64(ctx, cfg->caps[i]);
-  return rc;
+  /* version 3: tracing shows the function's data to the host */
+  return rc ?: item_u64(ctx, cfg->trace);
 }
 
 static int items_config(EVP_MD_CTX *ctx, const struct mon_config *cfg, uint64_t ram_size)

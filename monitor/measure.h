@@ -10,7 +10,7 @@
 #include "monitor.h"
 
 #define MON_MEASURE_TAG "hacher-launch-measurement"
-#define MON_MEASURE_VERSION 2
+#define MON_MEASURE_VERSION 3
 
 /* Measure cfg with the embedded LibOS and the rounded memory size. Fails
  * only when the memory size is out of range or hashing fails. */

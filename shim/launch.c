@@ -124,6 +124,21 @@ int hacher_limits_from_config(const struct oci_config *cfg, struct tl_limits *l,
   return 0;
 }
 
+/* The trace mode shows the function's data to the host, so it is measured:
+ * a bundle's measurement says whether it runs traced. */
+static int trace_mode(const struct oci_config *cfg, bool debug, bool *trace, hacher_error_t *err)
+{
+  const char *v = oci_config_annotation(cfg, HACHER_TRACE_ANNOTATION);
+
+  if (v != NULL && strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+    return hacher_error(err, 0,
+                        "config.json: .annotations[\"%s\"]: expected \"true\" or \"false\", "
+                        "got \"%s\"",
+                        HACHER_TRACE_ANNOTATION, v);
+  *trace = debug || (v != NULL && strcmp(v, "true") == 0);
+  return 0;
+}
+
 /* io.hacher.secret.NAME=PATH annotations: the names are measured (policy). */
 static int collect_secrets(const struct oci_config *cfg, struct hacher_launch *l,
                            hacher_error_t *err)
@@ -184,7 +199,6 @@ int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
       .rlimits = l->rlimits,
       .nrlimits = cfg->rlimits_count,
       .readonly_root = cfg->root_readonly,
-      .trace = g->debug,
       .stdio = {0, 1, 2},
       .attest_counter_fd = -1,
   };
@@ -193,7 +207,8 @@ int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
     hacher_launch_release(l);
     return -1;
   }
-  if (collect_secrets(cfg, l, err) < 0 || hacher_rlimits_convert(cfg, l->rlimits, err) < 0 ||
+  if (trace_mode(cfg, g->debug, &l->mc.trace, err) < 0 || collect_secrets(cfg, l, err) < 0 ||
+      hacher_rlimits_convert(cfg, l->rlimits, err) < 0 ||
       (cfg->seccomp != NULL &&
        hacher_seccomp_compile(cfg->seccomp, &l->policy, &l->mc.policy_size, err) < 0) ||
       hacher_limits_from_config(cfg, &l->mc.limits, err) < 0 ||

@@ -27,6 +27,11 @@ struct hacher_launch {
  * (default: the host's mode). */
 #define HACHER_CGROUP_VIEW_ANNOTATION "org.hacher.cgroup-view"
 
+/* Annotation that turns on the trace mode for one container: "true" or
+ * "false" (default false; `hacher --debug` turns it on for every container).
+ * Part of the launch measurement. */
+#define HACHER_TRACE_ANNOTATION "io.hacher.trace"
+
 /* linux.resources and the cgroup view as the LibOS shows them. Errors name
  * the annotation. */
 int hacher_limits_from_config(const struct oci_config *cfg, struct tl_limits *l,

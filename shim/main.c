@@ -43,7 +43,7 @@ static void usage(FILE *f)
           "  --root DIR           container state directory (default /run/hacher)\n"
           "  --log FILE           write log lines to FILE\n"
           "  --log-format FORMAT  text (default) or json\n"
-          "  --debug              verbose logging\n"
+          "  --debug              verbose logging; trace the functions' syscalls (measured)\n"
           "  --images DIR         image cache (default $HACHER_IMAGES or /var/lib/hacher/images)\n"
           "  --attest-dir DIR     node attestation key (default $HACHER_ATTEST_DIR or\n"
           "                       /var/lib/hacher/attest)\n"

@@ -96,7 +96,7 @@ setup()
   run --separate-stderr hacher --debug run -b "$B" t1
   assert_success
   assert_output traced
-  [[ $stderr == *"trace: write(0x1, "*") = 7"* ]] || fail "$stderr"
+  [[ $stderr == *"trace: [pid 1] write(1, \"traced\\n\", 7) = 7"* ]] || fail "$stderr"
 }
 
 @test "docs/syscalls.md is generated from the syscall table" {
