@@ -57,21 +57,21 @@ typedef struct {
 #define TL_EXC_PORT 0x501
 
 enum tl_hc_nr {
-  TL_HC_WRITE = 1,   /* io: write to container stdio fd */
-  TL_HC_READ = 2,    /* io: read from container stdio fd */
-  TL_HC_EXIT = 3,    /* exit: the function ended */
-  TL_HC_ABORT = 4,   /* msg: start-up failed; message for the user */
-  TL_HC_LOG = 5,     /* msg: one LibOS log line */
-  TL_HC_SLEEP = 6,   /* sleep: block for ns nanoseconds */
-  TL_HC_DISCARD = 7, /* range: pages no longer used; host frees them */
-  TL_HC_CLOCK = 8,   /* clock: refresh the clock base in tl_shared */
-  TL_HC_READY = 9,   /* the program is loaded; returns when the container is started */
-  TL_HC_IOCTL = 10,  /* ioctl: a terminal request on container stdio */
-  TL_HC_POLL = 11,   /* poll: wait until container stdio is ready */
-  TL_HC_REPORT = 12, /* report: a signed attestation report binding 64 guest bytes */
-  TL_HC_ALARM = 13,  /* alarm: the monitor's ITIMER_REAL; its SIGALRM reaches the guest */
-  TL_HC_TICK = 14,   /* sleep: a reschedule request every ns of guest CPU time; 0 stops */
-  TL_HC_MMU = 15,    /* mmu: load CR3 (switch address space, flushing the TLB) */
+  TL_HC_WRITE = 1,     /* io: write to container stdio fd */
+  TL_HC_READ = 2,      /* io: read from container stdio fd */
+  TL_HC_EXIT = 3,      /* exit: the function ended */
+  TL_HC_ABORT = 4,     /* msg: start-up failed; message for the user */
+  TL_HC_LOG = 5,       /* msg: one LibOS log line */
+  TL_HC_SLEEP = 6,     /* sleep: block for ns nanoseconds */
+  TL_HC_DISCARD = 7,   /* range: pages no longer used; host frees them */
+  TL_HC_CLOCK = 8,     /* clock: refresh the clock base in tl_shared */
+  TL_HC_READY = 9,     /* the program is loaded; returns when the container is started */
+  TL_HC_IOCTL = 10,    /* ioctl: a terminal request on container stdio */
+  TL_HC_POLL = 11,     /* poll: wait until container stdio is ready */
+  TL_HC_REPORT = 12,   /* report: a signed attestation report binding 64 guest bytes */
+  TL_HC_ALARM = 13,    /* alarm: the monitor's ITIMER_REAL; its SIGALRM reaches the guest */
+  TL_HC_TICK = 14,     /* sleep: a reschedule request every ns of guest CPU time; 0 stops */
+  TL_HC_MMU = 15,      /* mmu: load CR3 (switch address space, flushing the TLB) */
   TL_HC_DISCARDV = 16, /* discardv: several page ranges back to the host, then maybe MMU */
   TL_HC_MAX
 };

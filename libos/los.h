@@ -69,7 +69,7 @@ void los_random(void *buf, size_t len);
 #define LOS_PROT_WRITE 2
 #define LOS_PROT_EXEC 4
 enum los_vma_kind { VMA_FREE, VMA_APP, VMA_HEAP, VMA_STACK, VMA_BRK, VMA_LIBOS };
-#define LOS_MAP_SHARED 1 /* vma flag: a fork shares the pages */
+#define LOS_MAP_SHARED 1              /* vma flag: a fork shares the pages */
 #define LOS_APP_TOP 0x7ffffffff000ULL /* the top of every address space, as on Linux */
 /* Frames from [lo, hi); the first address space becomes the current one. */
 void los_mm_init(uint64_t lo, uint64_t hi);

@@ -75,7 +75,8 @@ SYSDEF(mmap)
     return rc;
   /* file contents are written in first, then the protection is applied */
   uint32_t mprot = f != NULL ? prot | LOS_PROT_WRITE : prot;
-  uint16_t vflags = (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE ? LOS_MAP_SHARED : 0;
+  uint16_t vflags =
+      (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE ? LOS_MAP_SHARED : 0;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
     if (addr & (LOS_PAGE - 1))
       return -EINVAL;
