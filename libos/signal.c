@@ -658,3 +658,10 @@ SYSDEF(tkill)
     return -ESRCH;
   return send_self((int)a1, SI_TKILL_);
 }
+
+/* A signal the kernel sends the caller itself (SIGPIPE from a write to a
+ * pipe or socket without readers); acted on at this syscall's exit. */
+void los_signal_send_self(int sig)
+{
+  post(sig, SI_USER_, 1);
+}
