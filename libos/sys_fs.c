@@ -354,7 +354,7 @@ SYSDEF(fstat)
   struct los_file *f = fd_get((int)a0);
   if (f == NULL)
     return -EBADF;
-  return stat_out(f->ops        ? obj_stat(f, &k)
+  return stat_out(f->ops                ? obj_stat(f, &k)
                   : f->type == LF_STDIO ? stdio_stat(f, &k)
                                         : vfs_stat(&f->vn, &k),
                   &k, a1);

@@ -317,13 +317,14 @@ struct iovcur {
   uint64_t cnt, i, off;
 };
 
-static int64_t iov_check(const struct iovec_ *iov, uint64_t cnt, bool write)
+/* The total length; user_array: the iovec array itself is the application's. */
+static int64_t iov_check(const struct iovec_ *iov, uint64_t cnt, bool write, bool user_array)
 {
   uint64_t total = 0;
 
   if (cnt > 1024)
     return -EMSGSIZE;
-  if (!USER_OK(iov, cnt * sizeof(*iov), false))
+  if (user_array && !USER_OK(iov, cnt * sizeof(*iov), false))
     return -EFAULT;
   for (uint64_t i = 0; i < cnt; i++) {
     if (iov[i].len > (uint64_t)INT64_MAX - total)
@@ -1141,8 +1142,8 @@ struct msghdr_ {
   int32_t flags, pad2;
 };
 
-static int64_t send_common(uint64_t fd, uint64_t iov, uint64_t iovlen, int flags, uint64_t name,
-                           uint64_t namelen, uint64_t ctl, uint64_t ctllen)
+static int64_t send_common(uint64_t fd, uint64_t iov, uint64_t iovlen, bool user_iov, int flags,
+                           uint64_t name, uint64_t namelen, uint64_t ctl, uint64_t ctllen)
 {
   struct los_file *f = fd_get((int)fd);
   struct sendargs a = {.flags = flags};
@@ -1154,7 +1155,7 @@ static int64_t send_common(uint64_t fd, uint64_t iov, uint64_t iovlen, int flags
     return -EBADF;
   if (f->type != LF_SOCKET)
     return -ENOTSOCK;
-  if ((rc = iov_check((const struct iovec_ *)iov, iovlen, false)) < 0)
+  if ((rc = iov_check((const struct iovec_ *)iov, iovlen, false, user_iov)) < 0)
     return rc;
   a.data = (struct iovcur){(const struct iovec_ *)iov, iovlen, 0, 0};
   a.len = (uint64_t)rc;
@@ -1175,7 +1176,7 @@ static int64_t send_common(uint64_t fd, uint64_t iov, uint64_t iovlen, int flags
 SYSDEF(sendto)
 {
   struct iovec_ iov = {a1, a2};
-  return send_common(a0, (uint64_t)&iov, 1, (int)a3, a4, a5, 0, 0);
+  return send_common(a0, (uint64_t)&iov, 1, false, (int)a3, a4, a5, 0, 0);
 }
 
 SYSDEF(sendmsg)
@@ -1184,13 +1185,13 @@ SYSDEF(sendmsg)
 
   if (!USER_OK(a1, sizeof(*m), false))
     return -EFAULT;
-  return send_common(a0, m->iov, m->iovlen, (int)a2, m->name, m->namelen, m->control,
+  return send_common(a0, m->iov, m->iovlen, true, (int)a2, m->name, m->namelen, m->control,
                      m->controllen);
 }
 
-/* uctl/uctllen: the control buffer and where its used length goes (0: none). */
-static int64_t recv_common(uint64_t fd, uint64_t iov, uint64_t iovlen, int flags, uint64_t name,
-                           uint64_t namelen, struct msghdr_ *msg)
+/* msg: recvmsg's header (control buffer, lengths and flags out), or NULL. */
+static int64_t recv_common(uint64_t fd, uint64_t iov, uint64_t iovlen, bool user_iov, int flags,
+                           uint64_t name, uint64_t namelen, struct msghdr_ *msg)
 {
   struct los_file *f = fd_get((int)fd);
   struct recvargs a = {.flags = flags};
@@ -1200,7 +1201,7 @@ static int64_t recv_common(uint64_t fd, uint64_t iov, uint64_t iovlen, int flags
     return -EBADF;
   if (f->type != LF_SOCKET)
     return -ENOTSOCK;
-  if ((rc = iov_check((const struct iovec_ *)iov, iovlen, true)) < 0)
+  if ((rc = iov_check((const struct iovec_ *)iov, iovlen, true, user_iov)) < 0)
     return rc;
   a.data = (struct iovcur){(const struct iovec_ *)iov, iovlen, 0, 0};
   a.len = (uint64_t)rc;
@@ -1237,7 +1238,7 @@ static int64_t recv_common(uint64_t fd, uint64_t iov, uint64_t iovlen, int flags
 SYSDEF(recvfrom)
 {
   struct iovec_ iov = {a1, a2};
-  return recv_common(a0, (uint64_t)&iov, 1, (int)a3, a4, a5, NULL);
+  return recv_common(a0, (uint64_t)&iov, 1, false, (int)a3, a4, a5, NULL);
 }
 
 SYSDEF(recvmsg)
@@ -1246,7 +1247,7 @@ SYSDEF(recvmsg)
 
   if (!USER_OK(a1, sizeof(*m), true))
     return -EFAULT;
-  return recv_common(a0, m->iov, m->iovlen, (int)a2, m->name, 0, m);
+  return recv_common(a0, m->iov, m->iovlen, true, (int)a2, m->name, 0, m);
 }
 
 /* Socket options (SOL_SOCKET only) */
