@@ -34,7 +34,6 @@ count() { awk -F'|' -v s="$1" '$2 == s' "$tmp" | wc -l; }
   echo "## Missing"
   echo
   echo "Everything else in \`<asm/unistd_64.h>\`, notably (planned in the LibOS-breadth work):"
-  echo "threads and processes (\`clone\`, \`fork\`, \`vfork\`, \`execve\`, \`wait4\`, and futexes between threads),"
-  echo "pipes and multiplexing (\`pipe2\`, \`poll\`, \`select\`, \`epoll_*\`, \`eventfd2\`, \`timerfd_*\`),"
-  echo "sockets, and POSIX timers (\`timer_create\`)."
+  echo "processes (\`fork\`, \`vfork\`, \`execve\`, \`wait4\`),"
+  echo "networking (socket families other than \`AF_UNIX\`), and POSIX timers (\`timer_create\`)."
 } > "$out"

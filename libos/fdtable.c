@@ -1,6 +1,7 @@
 /* The file descriptor table and open file descriptions. */
 #include <linux/fcntl.h>
 
+#include "iofile.h"
 #include "memfs.h"
 #include "vfs.h"
 
@@ -29,6 +30,7 @@ void file_put(struct los_file *f)
 {
   if (f == NULL || --f->refs > 0)
     return;
+  los_file_release(f); /* epoll entries, locks, the object behind an I/O file */
   if (f->vn.up != NULL)
     mnode_put(f->vn.up);
   kfree(f->path);

@@ -685,3 +685,10 @@ SYSDEF(tkill)
 {
   return send_thread((int)a0, (int)a1);
 }
+
+/* A signal the kernel sends the caller itself (SIGPIPE from a write to a
+ * pipe or socket without readers); acted on at this syscall's exit. */
+void los_signal_send_self(int sig)
+{
+  post(sig, SI_USER_, 1);
+}

@@ -4,6 +4,7 @@
 #include <linux/fs.h>
 #include <linux/stat.h>
 
+#include "iofile.h"
 #include "syscall.h"
 #include "task.h"
 #include "vfs.h"
@@ -19,6 +20,14 @@
 #define TIOCGWINSZ_ 0x5413
 #define TIOCSWINSZ_ 0x5414
 #define FIONREAD_ 0x541b
+#define FIONBIO_ 0x5421
+#define FIONCLEX_ 0x5450
+#define FIOCLEX_ 0x5451
+#define F_SETPIPE_SZ_ 1031
+#define F_GETPIPE_SZ_ 1032
+#define F_OFD_GETLK_ 36
+#define F_OFD_SETLK_ 37
+#define F_OFD_SETLKW_ 38
 #define TIOCNOTTY_ 0x5422
 #define TIOCGSID_ 0x5429
 #define KTERMIOS_SIZE 36 /* the kernel's struct termios */
@@ -47,10 +56,40 @@ static int64_t stdio_write(struct los_file *f, const void *buf, uint64_t len)
   return n;
 }
 
+static int64_t stdio_read(struct los_file *f, void *buf, uint64_t len)
+{
+  int64_t n;
+
+  los_stdio_seq[f->host_fd]++; /* what edge-triggered epoll sees of a read */
+  if ((f->flags & O_NONBLOCK) && len > 0) {
+    struct los_pollctx pc = {0};
+    int rc;
+    pc.host_events[f->host_fd] = LPOLLIN;
+    if ((rc = los_poll_host_now(&pc)) < 0)
+      return rc;
+    if (pc.host_revents[f->host_fd] == 0)
+      return -EAGAIN;
+  }
+  /* with other threads about, wait for input without holding the vCPU */
+  while (los_ntasks > 1 && len > 0 && f->host_fd >= 0 && f->host_fd < 3) {
+    uint16_t ev[3] = {0, 0, 0}, rev[3];
+    ev[f->host_fd] = LPOLLIN;
+    int rc = los_wait_host(NULL, ev, rev, 0);
+    if (rc == -EINTR)
+      return -ERESTARTSYS;
+    if (rev[f->host_fd] != 0)
+      break;
+  }
+  n = los_host_read(f->host_fd, buf, len);
+  return n == -EINTR ? -ERESTARTSYS : n; /* restarted unless a handler without SA_RESTART runs */
+}
+
 static int64_t file_write(struct los_file *f, const void *buf, uint64_t len, int64_t off)
 {
   if ((f->flags & O_ACCMODE) == O_RDONLY)
     return -EBADF;
+  if (f->ops != NULL)
+    return f->ops->write(f, buf, len);
   if (f->type == LF_STDIO)
     return stdio_write(f, buf, len);
   if (off >= 0)
@@ -67,20 +106,10 @@ static int64_t file_read(struct los_file *f, void *buf, uint64_t len, int64_t of
 {
   if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
     return -EBADF;
-  if (f->type == LF_STDIO) {
-    /* with other threads about, wait for input without holding the vCPU */
-    while (los_ntasks > 1 && len > 0 && f->host_fd >= 0 && f->host_fd < 3) {
-      uint16_t ev[3] = {0, 0, 0}, rev[3];
-      ev[f->host_fd] = 0x001; /* POLLIN */
-      int rc = los_wait_host(NULL, ev, rev, 0);
-      if (rc == -EINTR)
-        return -ERESTARTSYS;
-      if (rev[f->host_fd] != 0)
-        break;
-    }
-    int64_t n = los_host_read(f->host_fd, buf, len);
-    return n == -EINTR ? -ERESTARTSYS : n; /* restarted unless a handler without SA_RESTART runs */
-  }
+  if (f->ops != NULL)
+    return f->ops->read(f, buf, len);
+  if (f->type == LF_STDIO)
+    return stdio_read(f, buf, len);
   if (off >= 0)
     return vfs_read(f, buf, len, (uint64_t)off);
   int64_t n = vfs_read(f, buf, len, f->pos);
@@ -114,7 +143,7 @@ SYSDEF(pread64)
   struct los_file *f = fd_get((int)a0);
   if (f == NULL)
     return -EBADF;
-  if (f->type == LF_STDIO)
+  if (f->type == LF_STDIO || f->ops != NULL)
     return -ESPIPE;
   if ((int64_t)a3 < 0)
     return -EINVAL;
@@ -128,7 +157,7 @@ SYSDEF(pwrite64)
   struct los_file *f = fd_get((int)a0);
   if (f == NULL)
     return -EBADF;
-  if (f->type == LF_STDIO)
+  if (f->type == LF_STDIO || f->ops != NULL)
     return -ESPIPE;
   if ((int64_t)a3 < 0)
     return -EINVAL;
@@ -187,7 +216,7 @@ SYSDEF(lseek)
 
   if (f == NULL)
     return -EBADF;
-  if (f->type == LF_STDIO)
+  if (f->type == LF_STDIO || f->ops != NULL)
     return -ESPIPE;
   if (f->type == LF_DIR) {
     if (a2 != SEEK_SET || off < 0)
@@ -240,6 +269,10 @@ SYSDEF(creat)
 
 SYSDEF(close)
 {
+  struct los_file *f = fd_get((int)a0);
+
+  if (f != NULL)
+    los_locks_close(f); /* POSIX: any close of the file drops the process's locks */
   return fd_close((int)a0);
 }
 
@@ -262,6 +295,18 @@ static void fill_stat(const struct los_kstat *k, struct stat *st)
   st->st_mtime_nsec = (unsigned long)k->mtime.nsec;
   st->st_ctime = (unsigned long)k->ctime.sec;
   st->st_ctime_nsec = (unsigned long)k->ctime.nsec;
+}
+
+/* What fstat says of an I/O object. */
+static int obj_stat(struct los_file *f, struct los_kstat *k)
+{
+  memset(k, 0, sizeof(*k));
+  k->mode = f->ops->mode;
+  k->ino = f->obj_ino;
+  k->nlink = 1;
+  k->uid = los_proc.uid;
+  k->gid = los_proc.gid;
+  return 0;
 }
 
 static int stdio_stat(struct los_file *f, struct los_kstat *k)
@@ -294,7 +339,7 @@ static int stat_at(int dirfd, uint64_t upath, int flags, struct los_kstat *k)
     }
     if ((f = fd_get(dirfd)) == NULL)
       return -EBADF;
-    return f->type == LF_STDIO ? stdio_stat(f, k) : vfs_stat(&f->vn, k);
+    return f->ops ? obj_stat(f, k) : f->type == LF_STDIO ? stdio_stat(f, k) : vfs_stat(&f->vn, k);
   }
   rc = vfs_resolve(dirfd, pathbuf, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &r);
   if (rc < 0)
@@ -320,7 +365,10 @@ SYSDEF(fstat)
   struct los_file *f = fd_get((int)a0);
   if (f == NULL)
     return -EBADF;
-  return stat_out(f->type == LF_STDIO ? stdio_stat(f, &k) : vfs_stat(&f->vn, &k), &k, a1);
+  return stat_out(f->ops                ? obj_stat(f, &k)
+                  : f->type == LF_STDIO ? stdio_stat(f, &k)
+                                        : vfs_stat(&f->vn, &k),
+                  &k, a1);
 }
 
 SYSDEF(stat)
@@ -494,18 +542,28 @@ SYSDEF(dup)
   return fd;
 }
 
+/* dup2/dup3 close newfd: its POSIX locks go as with close. */
+static int64_t dup_to(int oldfd, int newfd, bool cx)
+{
+  struct los_file *old = fd_get(newfd);
+
+  if (fd_get(oldfd) != NULL && old != NULL && old != fd_get(oldfd))
+    los_locks_close(old);
+  return fd_dup(oldfd, newfd, cx);
+}
+
 SYSDEF(dup2)
 {
   if (fd_get((int)a0) == NULL)
     return -EBADF;
-  return a0 == a1 ? (int64_t)a1 : fd_dup((int)a0, (int)a1, false);
+  return a0 == a1 ? (int64_t)a1 : dup_to((int)a0, (int)a1, false);
 }
 
 SYSDEF(dup3)
 {
   if (a0 == a1 || (a2 & ~(uint64_t)O_CLOEXEC))
     return -EINVAL;
-  return fd_dup((int)a0, (int)a1, (a2 & O_CLOEXEC) != 0);
+  return dup_to((int)a0, (int)a1, (a2 & O_CLOEXEC) != 0);
 }
 
 SYSDEF(fcntl)
@@ -531,7 +589,12 @@ SYSDEF(fcntl)
     return 0;
   case F_GETLK:
   case F_SETLK:
-  case F_SETLKW: return 0;
+  case F_SETLKW:
+  case F_OFD_GETLK_:
+  case F_OFD_SETLK_:
+  case F_OFD_SETLKW_: return los_fcntl_lock(f, (int)a1, a2);
+  case F_GETPIPE_SZ_:
+  case F_SETPIPE_SZ_: return los_pipe_fcntl(f, (int)a1, a2);
   default: return -EINVAL;
   }
 }
@@ -584,6 +647,18 @@ SYSDEF(ioctl)
   struct los_file *f = fd_get((int)a0);
   if (f == NULL)
     return -EBADF;
+  switch (a1) {
+  case FIOCLEX_:
+  case FIONCLEX_: fd_set_cloexec((int)a0, a1 == FIOCLEX_); return 0;
+  case FIONBIO_:
+    if (!USER_OK(a2, sizeof(int), false))
+      return -EFAULT;
+    f->flags = *(const int *)a2 ? f->flags | O_NONBLOCK : f->flags & ~(uint32_t)O_NONBLOCK;
+    return 0;
+  default: break;
+  }
+  if (f->ops != NULL)
+    return f->ops->ioctl ? f->ops->ioctl(f, a1, a2) : -ENOTTY;
   if (a1 == FIONREAD_ && f->type == LF_REG) {
     struct los_kstat k;
     if (!USER_OK(a2, sizeof(int), true))
@@ -775,8 +850,9 @@ static const struct {
     {"cgroup", 0x27e0eb},    {"cgroup2", 0x63677270}, {"devpts", 0x1cd1}, {"mqueue", 0x19800202},
 };
 
-/* statfs of canonical path, or of stdio (a pipe) when path is NULL. */
-static int64_t statfs_out(const char *path, uint64_t ubuf)
+/* statfs of canonical path, or of stdio (a pipe) when path is NULL; magic
+ * overrides the type (sockets, anonymous inodes). */
+static int64_t statfs_out(const char *path, uint64_t ubuf, int64_t magic)
 {
   struct statfs_ *s = (struct statfs_ *)ubuf;
   const struct los_mount *m = path ? los_vfs_mount_of(path) : NULL;
@@ -788,6 +864,8 @@ static int64_t statfs_out(const char *path, uint64_t ubuf)
   for (size_t i = 0; m != NULL && i < LOS_ARRAY_SIZE(fs_magic); i++)
     if (strcmp(m->fstype, fs_magic[i].fstype) == 0)
       s->f_type = fs_magic[i].magic;
+  if (magic != 0)
+    s->f_type = magic;
   s->f_bsize = s->f_frsize = 4096;
   s->f_namelen = 255;
   s->f_flags = m != NULL && m->ro ? 1 : 0; /* ST_RDONLY */
@@ -809,13 +887,21 @@ SYSDEF(statfs)
     return rc;
   if (!r.exists)
     return -ENOENT;
-  return statfs_out(r.magic ? NULL : r.path, a1);
+  return statfs_out(r.magic ? NULL : r.path, a1, 0);
 }
 
 SYSDEF(fstatfs)
 {
   struct los_file *f = fd_get((int)a0);
-  return f ? statfs_out(f->path, a1) : -EBADF;
+  if (f == NULL)
+    return -EBADF;
+  if (f->ops == NULL)
+    return statfs_out(f->path, a1, 0);
+  /* pipefs, sockfs, anon_inodefs */
+  return statfs_out(NULL, a1,
+                    f->type == LF_PIPE     ? 0x50495045
+                    : f->type == LF_SOCKET ? 0x534f434b
+                                           : 0x09041934);
 }
 
 SYSDEF(sendfile)

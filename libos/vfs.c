@@ -3,6 +3,7 @@
 #include <linux/stat.h>
 
 #include "attest.h"
+#include "iofile.h"
 #include "memfs.h"
 #include "synth.h"
 #include "vfs_int.h"
@@ -628,6 +629,10 @@ int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_f
     return -ENOTDIR;
   if (S_ISDIR(m) && wr)
     return -EISDIR;
+  if (S_ISSOCK(m) && !(flags & O_PATH))
+    return -ENXIO;
+  if (S_ISFIFO(m) && !(flags & O_PATH) && r.node.up != NULL)
+    return los_fifo_open(r.node.up, flags, out); /* a pipe, even on a read-only tree */
   if (wr && !(flags & O_PATH) && r.node.syn != NULL)
     return r.node.writable ? -EACCES : -EROFS;
   if (wr && !(flags & O_PATH) && !S_ISCHR(m)) {
@@ -837,6 +842,23 @@ int vfs_getdents(struct los_file *f, void *buf, uint64_t size)
   return (int)used;
 full:
   return used ? (int)used : -EINVAL;
+}
+
+int vfs_mknod(int dirfd, const char *path, uint32_t mode, struct mnode **out)
+{
+  static struct vres r;
+  struct mnode *n;
+  int rc = vfs_resolve(dirfd, path, VFS_UPPER, &r);
+
+  if (rc < 0)
+    return rc;
+  if (r.exists)
+    return -EEXIST;
+  if ((rc = create_node(&r, (mode & S_IFMT) | (mode & 07777 & ~los_proc.umask), &n)) < 0)
+    return rc;
+  if (out != NULL)
+    *out = n;
+  return 0;
 }
 
 int vfs_mkdir(int dirfd, const char *path, uint32_t mode)

@@ -59,7 +59,19 @@ struct los_kstat {
   struct los_ts atime, mtime, ctime;
 };
 
-enum los_file_type { LF_STDIO, LF_REG, LF_DIR, LF_SYMLINK, LF_DEV };
+enum los_file_type {
+  LF_STDIO,
+  LF_REG,
+  LF_DIR,
+  LF_SYMLINK,
+  LF_DEV,
+  LF_PIPE, /* I/O objects (iofile.h): ops and priv are set */
+  LF_SOCKET,
+  LF_EVENTFD,
+  LF_TIMERFD,
+  LF_EPOLL
+};
+struct los_file_ops;
 
 /* An open file description. */
 struct los_file {
@@ -74,6 +86,9 @@ struct los_file {
                  (e.g. /dev/pts/0); see los_fd_describe */
   char *data; /* synthetic file: its content, generated at open */
   uint64_t size;
+  const struct los_file_ops *ops; /* I/O objects only (iofile.h) */
+  void *priv;                     /* ... the object */
+  uint64_t obj_ino;
 };
 
 /* A mount as /proc/self/mountinfo shows it. */
@@ -125,6 +140,9 @@ int64_t vfs_write(struct los_file *f, const void *buf, uint64_t len, uint64_t of
 int vfs_readlink(const struct vnode *vn, char *buf, uint64_t size);
 int vfs_getdents(struct los_file *f, void *buf, uint64_t size);
 int vfs_mkdir(int dirfd, const char *path, uint32_t mode);
+/* A FIFO, socket or empty regular file node (mode has the type); *out (may
+ * be NULL) is the node, owned by its directory. */
+int vfs_mknod(int dirfd, const char *path, uint32_t mode, struct mnode **out);
 int vfs_unlink(int dirfd, const char *path, bool dir);
 int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
 int vfs_symlink(const char *target, int dirfd, const char *path);
