@@ -7,7 +7,7 @@
 #include <linux/stat.h>
 
 #include "elf_load.h"
-#include "syscall.h"
+#include "task.h"
 #include "vfs.h"
 
 #define PIE_BASE 0x400000ULL
@@ -19,6 +19,29 @@
 #define AT_CLKTCK_ 17
 #define AT_SECURE_ 23
 #define AT_MINSIGSTKSZ_ 51
+
+/* During execve a failure returns to los_elf_exec with an errno (the old
+ * program goes on); at start-up it ends the trustlet with the message. */
+static uint64_t *exec_jmp;
+
+int los_setjmp(uint64_t *buf) __attribute__((returns_twice));
+__attribute__((noreturn)) void los_longjmp(uint64_t *buf, int val);
+static void exec_cleanup(void);
+
+__attribute__((noreturn, format(printf, 2, 3))) static void elf_fail(int err, const char *fmt, ...)
+{
+  char msg[600];
+  va_list ap;
+
+  if (exec_jmp != NULL) {
+    exec_cleanup();
+    los_longjmp(exec_jmp, err);
+  }
+  va_start(ap, fmt);
+  los_vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  los_abort("%s", msg);
+}
 
 static int find_in_path(const char *name, const char *pathvar, char *out, size_t size)
 {
@@ -49,7 +72,11 @@ static void resolve_program(const struct los_exec *ex, char *path, size_t size)
 {
   const char *arg0 = ex->argv[0], *pathvar = NULL;
 
-  if (strchr(arg0, '/') != NULL) {
+  if (ex->path != NULL || strchr(arg0, '/') != NULL) {
+    los_snprintf(path, size, "%s", ex->path != NULL ? ex->path : arg0);
+    return;
+  }
+  if (0) {
     los_snprintf(path, size, "%s", arg0);
     return;
   }
@@ -59,23 +86,23 @@ static void resolve_program(const struct los_exec *ex, char *path, size_t size)
   if (pathvar == NULL)
     pathvar = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   if (find_in_path(arg0, pathvar, path, size) < 0)
-    los_abort("exec \"%s\": executable file not found in $PATH", arg0);
+    elf_fail(ENOENT, "exec \"%s\": executable file not found in $PATH", arg0);
 }
 
 static void check_header(const char *who, const Elf64_Ehdr *eh, int64_t got)
 {
   if (got < 4 || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
-    los_abort("%s: not an ELF executable", who);
+    elf_fail(ENOEXEC, "%s: not an ELF executable", who);
   if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-    los_abort("%s: 32-bit ELF executables are not supported", who);
+    elf_fail(ENOEXEC, "%s: 32-bit ELF executables are not supported", who);
   if (got < (int64_t)sizeof(*eh) || eh->e_ident[EI_DATA] != ELFDATA2LSB)
-    los_abort("%s: truncated or big-endian ELF header", who);
+    elf_fail(ENOEXEC, "%s: truncated or big-endian ELF header", who);
   if (eh->e_machine != EM_X86_64)
-    los_abort("%s: ELF machine %u is not x86-64", who, eh->e_machine);
+    elf_fail(ENOEXEC, "%s: ELF machine %u is not x86-64", who, eh->e_machine);
   if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
-    los_abort("%s: ELF type %u is not an executable", who, eh->e_type);
+    elf_fail(ENOEXEC, "%s: ELF type %u is not an executable", who, eh->e_type);
   if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > 64)
-    los_abort("%s: bad ELF program headers", who);
+    elf_fail(ENOEXEC, "%s: bad ELF program headers", who);
 }
 
 /* One ELF file being loaded: the program or its interpreter. */
@@ -96,19 +123,19 @@ static void elf_open(struct elf_obj *o, const char *path, const char *missing)
   int64_t got;
 
   if (rc == -ENOENT || rc == -ENOTDIR)
-    los_abort("%s: %s", o->who, missing);
+    elf_fail(ENOENT, "%s: %s", o->who, missing);
   if (rc < 0)
-    los_abort("%s: cannot open (error %d)", o->who, -rc);
+    elf_fail(-rc, "%s: cannot open (error %d)", o->who, -rc);
   if (vfs_stat(&o->f->vn, &st) < 0 || !S_ISREG(st.mode))
-    los_abort("%s: not a regular file", o->who);
+    elf_fail(EACCES, "%s: not a regular file", o->who);
   if ((st.mode & 0111) == 0)
-    los_abort("%s: permission denied", o->who);
+    elf_fail(EACCES, "%s: permission denied", o->who);
   memset(&o->eh, 0, sizeof(o->eh));
   got = vfs_read(o->f, &o->eh, sizeof(o->eh), 0);
   check_header(o->who, &o->eh, got);
   if (vfs_read(o->f, o->ph, o->eh.e_phnum * sizeof(Elf64_Phdr), o->eh.e_phoff) !=
       (int64_t)(o->eh.e_phnum * sizeof(Elf64_Phdr)))
-    los_abort("%s: truncated ELF program headers", o->who);
+    elf_fail(ENOEXEC, "%s: truncated ELF program headers", o->who);
 }
 
 /* The page span of the PT_LOAD segments; they must be in address order and
@@ -127,7 +154,7 @@ static void elf_span(struct elf_obj *o)
     if (p->p_filesz > p->p_memsz || p->p_vaddr + p->p_memsz < p->p_vaddr ||
         p->p_offset + p->p_filesz < p->p_offset || p->p_vaddr < prev_end ||
         ((p->p_vaddr - p->p_offset) & (LOS_PAGE - 1)) != 0 || p->p_vaddr > (1ULL << 47))
-      los_abort("%s: bad ELF segment %d", o->who, i);
+      elf_fail(ENOEXEC, "%s: bad ELF segment %d", o->who, i);
     prev_end = p->p_vaddr + p->p_memsz;
     o->lo = LOS_MIN(o->lo, LOS_ALIGN_DOWN(p->p_vaddr, LOS_PAGE));
     o->hi = LOS_MAX(o->hi, LOS_ALIGN_UP(p->p_vaddr + p->p_memsz, LOS_PAGE));
@@ -135,7 +162,7 @@ static void elf_span(struct elf_obj *o)
       o->align = p->p_align;
   }
   if (o->hi <= o->lo)
-    los_abort("%s: no loadable ELF segments", o->who);
+    elf_fail(ENOEXEC, "%s: no loadable ELF segments", o->who);
 }
 
 static uint32_t seg_prot(uint32_t pf)
@@ -205,8 +232,8 @@ static void elf_map(struct elf_obj *o)
     if (rc == 0 && lo < hi)
       rc = los_mm_alloc_fixed(lo, hi - lo, prot | LOS_PROT_WRITE, VMA_APP, false);
     if (rc < 0)
-      los_abort("%s: segments at 0x%lx-0x%lx do not fit in trustlet memory", o->who,
-                o->lo + o->bias, o->hi + o->bias);
+      elf_fail(ENOMEM, "%s: segments at 0x%lx-0x%lx do not fit in trustlet memory", o->who,
+               o->lo + o->bias, o->hi + o->bias);
     prev_hi = LOS_MAX(prev_hi, hi);
   }
   for (int i = 0; i < o->eh.e_phnum; i++) {
@@ -217,7 +244,7 @@ static void elf_map(struct elf_obj *o)
     void *dst = (void *)(p->p_vaddr - head + o->bias);
     if (vfs_read(o->f, dst, p->p_filesz + head, p->p_offset - head) !=
         (int64_t)(p->p_filesz + head))
-      los_abort("%s: cannot read ELF segment %d", o->who, i);
+      elf_fail(ENOEXEC, "%s: cannot read ELF segment %d", o->who, i);
     los_mm_mark_written((uint64_t)dst, p->p_filesz + head);
   }
   for (int i = 0; i < o->eh.e_phnum; i++) {
@@ -241,7 +268,8 @@ static void elf_load_at(struct elf_obj *o, bool interp)
   } else {
     base = interp ? find_free_top_down(o->hi - o->lo, o->align) : pie_base(o->align);
     if (base == 0)
-      los_abort("%s: no room for %lu bytes of segments in trustlet memory", o->who, o->hi - o->lo);
+      elf_fail(ENOMEM, "%s: no room for %lu bytes of segments in trustlet memory", o->who,
+               o->hi - o->lo);
     o->bias = base - o->lo;
   }
   elf_map(o);
@@ -256,7 +284,7 @@ static const char *elf_interp(struct elf_obj *o, char *buf, size_t size)
     if (o->ph[i].p_type != PT_INTERP)
       continue;
     if (ip != NULL)
-      los_abort("%s: more than one ELF interpreter", o->who);
+      elf_fail(ENOEXEC, "%s: more than one ELF interpreter", o->who);
     ip = &o->ph[i];
   }
   if (ip == NULL)
@@ -264,7 +292,7 @@ static const char *elf_interp(struct elf_obj *o, char *buf, size_t size)
   if (ip->p_filesz < 2 || ip->p_filesz > size ||
       vfs_read(o->f, buf, ip->p_filesz, ip->p_offset) != (int64_t)ip->p_filesz ||
       buf[ip->p_filesz - 1] != '\0' || strlen(buf) != ip->p_filesz - 1)
-    los_abort("%s: bad ELF interpreter path", o->who);
+    elf_fail(ENOEXEC, "%s: bad ELF interpreter path", o->who);
   return buf;
 }
 
@@ -285,6 +313,17 @@ static uint64_t elf_phdr_addr(const struct elf_obj *o)
   return 0;
 }
 
+static struct elf_obj prog, interp;
+
+static void exec_cleanup(void)
+{
+  if (prog.f != NULL)
+    file_put(prog.f);
+  if (interp.f != NULL)
+    file_put(interp.f);
+  prog.f = interp.f = NULL;
+}
+
 /* The program's path as execve got it (AT_EXECFN); /proc/self/exe says the
  * canonical one. */
 static char exec_path[LOS_PATH_MAX];
@@ -293,7 +332,6 @@ void los_elf_load(const struct los_exec *ex, struct los_image_info *info)
 {
   static char path[LOS_PATH_MAX], ipath[LOS_PATH_MAX], who[LOS_PATH_MAX + 32],
       iwho[2 * LOS_PATH_MAX + 64];
-  static struct elf_obj prog, interp;
   const char *ip;
 
   resolve_program(ex, path, sizeof(path));
@@ -315,16 +353,34 @@ void los_elf_load(const struct los_exec *ex, struct los_image_info *info)
     interp.who = iwho;
     elf_open(&interp, ip, "no such file");
     if (elf_interp(&interp, ibuf, sizeof(ibuf)) != NULL)
-      los_abort("%s: the interpreter itself has an interpreter", iwho);
+      elf_fail(ENOEXEC, "%s: the interpreter itself has an interpreter", iwho);
     elf_load_at(&interp, true);
     info->entry = interp.eh.e_entry + interp.bias;
     info->at_base = interp.bias;
-    file_put(interp.f);
   }
-  los_snprintf(los_proc.exe_path, sizeof(los_proc.exe_path), "%s", prog.f->path);
+  los_snprintf(los_curproc->exe_path, sizeof(los_curproc->exe_path), "%s", prog.f->path);
   los_snprintf(exec_path, sizeof(exec_path), "%s", path);
   los_set_comm(path);
-  file_put(prog.f);
+  exec_cleanup();
+}
+
+/* The same for execve: 0, or -errno with nothing of the caller changed
+ * except the address space it was loading into (the caller's to drop). */
+int los_elf_exec(const struct los_exec *ex, struct los_image_info *info, uint64_t top, uint64_t *sp)
+{
+  uint64_t jb[8];
+  int rc;
+
+  prog.f = interp.f = NULL;
+  if ((rc = los_setjmp(jb)) != 0) {
+    exec_jmp = NULL;
+    return -rc;
+  }
+  exec_jmp = jb;
+  los_elf_load(ex, info);
+  *sp = los_build_stack(ex, info, top);
+  exec_jmp = NULL;
+  return 0;
 }
 
 static uint64_t push_bytes(uint64_t sp, const void *data, size_t len)
@@ -349,7 +405,7 @@ uint64_t los_build_stack(const struct los_exec *ex, const struct los_image_info 
   size_t words;
 
   if (ex->argc >= LOS_ARRAY_SIZE(argp) || ex->envc >= LOS_ARRAY_SIZE(envpp))
-    los_abort("too many arguments or environment variables");
+    elf_fail(E2BIG, "too many arguments or environment variables");
   execfn = sp = push_bytes(sp, exec_path, strlen(exec_path) + 1);
   for (size_t i = ex->envc; i-- > 0;)
     envpp[i] = sp = push_bytes(sp, ex->envp[i], strlen(ex->envp[i]) + 1);

@@ -122,6 +122,35 @@ los_task_start:
   call los_task_reap
   jmp los_regs_exit
 
+/* los_setjmp(buf) / los_longjmp(buf, val): the loader's way out of a failed
+ * execve (callee-saved registers, stack pointer, return address). */
+  .globl los_setjmp
+los_setjmp:
+  mov %rbx, 0(%rdi)
+  mov %rbp, 8(%rdi)
+  mov %r12, 16(%rdi)
+  mov %r13, 24(%rdi)
+  mov %r14, 32(%rdi)
+  mov %r15, 40(%rdi)
+  lea 8(%rsp), %rdx
+  mov %rdx, 48(%rdi)
+  mov (%rsp), %rdx
+  mov %rdx, 56(%rdi)
+  xor %eax, %eax
+  ret
+
+  .globl los_longjmp
+los_longjmp:
+  mov 0(%rdi), %rbx
+  mov 8(%rdi), %rbp
+  mov 16(%rdi), %r12
+  mov 24(%rdi), %r13
+  mov 32(%rdi), %r14
+  mov 40(%rdi), %r15
+  mov 48(%rdi), %rsp
+  mov %esi, %eax
+  jmp *56(%rdi)
+
 /* los_enter_app(entry, sp): start the application with a clean register file. */
   .globl los_enter_app
 los_enter_app:

@@ -3,10 +3,72 @@
 
 #include "iofile.h"
 #include "memfs.h"
+#include "task.h"
 #include "vfs.h"
 
-static struct los_file *fds[LOS_MAX_FDS];
-static bool cloexec[LOS_MAX_FDS];
+/* One table per process; CLONE_FILES threads share it. */
+struct los_fdtab {
+  int refs;
+  struct los_file *fd[LOS_MAX_FDS];
+  bool cx[LOS_MAX_FDS]; /* close-on-exec */
+};
+
+#define fds (los_curproc->files->fd)
+#define cloexec (los_curproc->files->cx)
+
+struct los_fdtab *los_fdtab_new(void)
+{
+  struct los_fdtab *t = kzalloc(sizeof(*t));
+  if (t != NULL)
+    t->refs = 1;
+  return t;
+}
+
+/* fork: the child gets the same open file descriptions. */
+struct los_fdtab *los_fdtab_dup(const struct los_fdtab *src)
+{
+  struct los_fdtab *t = los_fdtab_new();
+  if (t == NULL)
+    return NULL;
+  for (int i = 0; i < LOS_MAX_FDS; i++) {
+    t->fd[i] = src->fd[i];
+    t->cx[i] = src->cx[i];
+    if (t->fd[i] != NULL)
+      t->fd[i]->refs++;
+  }
+  return t;
+}
+
+/* Close every fd of t (locks of the calling process go with them). */
+static void close_all(struct los_fdtab *t, bool only_cloexec)
+{
+  for (int i = 0; i < LOS_MAX_FDS; i++) {
+    struct los_file *f = t->fd[i];
+    if (f == NULL || (only_cloexec && !t->cx[i]))
+      continue;
+    t->fd[i] = NULL;
+    los_locks_close(f);
+    file_put(f);
+  }
+}
+
+void los_fdtab_get(struct los_fdtab *t)
+{
+  t->refs++;
+}
+
+void los_fdtab_put(struct los_fdtab *t)
+{
+  if (t == NULL || --t->refs > 0)
+    return;
+  close_all(t, false);
+  kfree(t);
+}
+
+void los_fdtab_exec(struct los_fdtab *t)
+{
+  close_all(t, true);
+}
 
 struct los_file *file_stdio(int host_fd, uint32_t flags)
 {

@@ -89,10 +89,7 @@ int64_t los_pipe_fcntl(struct los_file *f, int cmd, uint64_t arg);
 int los_fifo_open(struct mnode *n, int flags, struct los_file **out);
 
 /* The calling process, as locks and SO_PEERCRED name it (one for now). */
-static inline int32_t los_cur_pid(void)
-{
-  return 1;
-}
+int32_t los_cur_pid(void); /* process.c */
 
 /* signal.c: a signal the kernel sends the caller (SIGPIPE). */
 void los_signal_send_self(int sig);

@@ -127,11 +127,8 @@ struct los_proc {
   bool trace;
   uint64_t rlim_cur[16], rlim_max[16];
   uint64_t caps[TL_CAP_SETS]; /* reported to the function; they grant nothing */
-  int sig_handlers[65];       /* 0 default, 1 ignore, 2 handler installed */
   uint64_t brk_start;
-  char exe_path[4096];
   uint64_t start_mono_ns, start_real_ns; /* when the trustlet started */
-  uint64_t stack_start;                  /* the initial stack pointer */
 };
 extern struct los_proc los_proc;
 

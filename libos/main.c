@@ -59,16 +59,16 @@ static void split_args(const struct tl_boot *b, struct los_exec *ex)
   ex->envc = b->envc;
 }
 
-static uint64_t setup_stack(void)
+/* The main thread's stack at the top of the address space (also for
+ * execve): RLIMIT_STACK, at least 128 KiB, at most a quarter of memory. */
+int los_stack_reserve(uint64_t *top)
 {
-  uint64_t top = los_stack_top_addr();
   uint64_t size = los_proc.rlim_cur[RLIMIT_STACK_];
 
+  *top = los_stack_top_addr();
   size =
       LOS_ALIGN_UP(LOS_MIN(LOS_MAX(size, 128ULL << 10), los_shared->boot.ram_size / 4), LOS_PAGE);
-  if (los_mm_alloc_fixed(top - size, size, LOS_PROT_READ | LOS_PROT_WRITE, VMA_STACK, false) < 0)
-    los_abort("cannot reserve the stack");
-  return top;
+  return los_mm_alloc_fixed(*top - size, size, LOS_PROT_READ | LOS_PROT_WRITE, VMA_STACK, false);
 }
 
 void los_main(struct tl_shared *shared)
@@ -86,8 +86,10 @@ void los_main(struct tl_shared *shared)
   init_proc(b);
   los_random_init(b->seed);
   los_mm_init(TL_APP_BASE, b->los_phys);
-  top = setup_stack();
   los_task_init();
+  los_process_init();
+  if (los_stack_reserve(&top) < 0)
+    los_abort("cannot reserve the stack");
   los_vfs_init(b, los_proc.readonly_root);
   los_vfs_add_mounts(b);
   los_seccomp_init(b);
@@ -101,7 +103,8 @@ void los_main(struct tl_shared *shared)
   los_elf_load(&ex, &info);
   los_brk_init(info.brk);
   sp = los_build_stack(&ex, &info, top);
-  los_proc.stack_start = sp;
+  los_curproc->stack_start = sp;
+  los_process_set_cmdline(ex.argv, ex.argc);
   los_signal_init();
   {
     struct tl_hc ready = {.nr = TL_HC_READY};
@@ -109,6 +112,7 @@ void los_main(struct tl_shared *shared)
   }
   /* the function's clock (uptime, CPU time) starts now */
   los_proc.start_mono_ns = los_time_monotonic_ns();
+  los_curproc->start_mono_ns = los_proc.start_mono_ns;
   los_proc.start_real_ns = los_time_realtime_ns();
   los_enter_app(info.entry, sp);
 }

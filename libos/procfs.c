@@ -1,6 +1,7 @@
 /* /proc: the function (pid 1, the trustlet's only process) and the trustlet
  * as Linux shows them, generated from LibOS state when a file is opened. */
 #include "synth.h"
+#include "task.h"
 
 #define USER_HZ 100
 #define NS_PER_TICK (1000000000ULL / USER_HZ)
@@ -79,7 +80,7 @@ static void gen_comm(struct sbuf *b, uint32_t arg)
 
 static void gen_exe(struct sbuf *b, uint32_t arg)
 {
-  sb_printf(b, "%s", los_proc.exe_path);
+  sb_printf(b, "%s", los_curproc->exe_path);
 }
 
 static void gen_cwd(struct sbuf *b, uint32_t arg)
@@ -202,7 +203,7 @@ static uint64_t sigset(int want)
 {
   uint64_t set = 0;
   for (int sig = 1; sig <= 64; sig++)
-    if (los_proc.sig_handlers[sig] == want)
+    if (los_curproc->sig_handlers[sig] == want)
       set |= 1ULL << (sig - 1);
   return set;
 }
@@ -243,7 +244,7 @@ static void gen_stat(struct sbuf *b, uint32_t arg)
   sb_printf(b, "1 (%s) R 0 1 1 0 -1 0 0 0 0 0 %lu 0 0 0 20 0 1 0 0 %lu %lu %lu 0 0 %lu 0 0 ",
             los_comm(), (uint64_t)(synth_times().busy / NS_PER_TICK), t.size,
             (uint64_t)(t.size / LOS_PAGE), los_proc.rlim_cur[5],
-            los_proc.stack_start); /* RLIMIT_RSS */
+            los_curproc->stack_start); /* RLIMIT_RSS */
   sb_printf(b, "0 %lu %lu %lu 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n", los_sigmask(), sigset(1),
             sigset(2));
 }

@@ -125,7 +125,7 @@ static void set_tick(bool on)
   los_hc(&req);
 }
 
-struct los_task *los_task_create(const struct los_regs *regs)
+struct los_task *los_task_create(struct los_process *p, const struct los_regs *regs)
 {
   struct los_task *t = kzalloc(sizeof(*t));
   uint64_t *sp;
@@ -140,6 +140,8 @@ struct los_task *los_task_create(const struct los_regs *regs)
     return NULL;
   }
   t->tid = next_tid++;
+  t->proc = p;
+  p->nthreads++;
   t->kstack_top = LOS_ALIGN_DOWN((uint64_t)t->kstack + LOS_KSTACK_SIZE, 16);
   memcpy((void *)(t->kstack_top - sizeof(*regs)), regs, sizeof(*regs));
   /* los_switch pops six callee-saved registers, then returns to los_task_start */
@@ -175,6 +177,12 @@ void los_task_reap(void)
   while (dead_tasks != NULL) {
     struct los_task *t = dead_tasks;
     dead_tasks = t->run_next;
+    if (t->proc->nthreads == 0 && t->proc->mm != NULL) {
+      los_mm_put(t->proc->mm); /* now that nothing runs in it */
+      t->proc->mm = NULL;
+    }
+    if (t->proc->nthreads == 0 && t->proc->zombie && t->proc->parent == NULL)
+      los_process_free(t->proc); /* nobody waits for it */
     kfree(t->kstack);
     kfree(t->fpu_block);
     kfree(t);
@@ -183,10 +191,16 @@ void los_task_reap(void)
 
 static void switch_to(struct los_task *prev, struct los_task *next)
 {
+  struct los_mm *mm = next->proc->mm;
+
   __asm__ volatile("rdfsbase %0" : "=r"(prev->fsbase));
   __asm__ volatile("rdgsbase %0" : "=r"(prev->gsbase));
   fpu_save(prev->fpu);
   los_cur = next;
+  if (mm != los_mm_current())
+    los_mm_switch(mm);
+  if (next->proc != prev->proc)
+    los_signal_publish();
   los_kstack_top = next->kstack_top;
   los_cur_regs = (struct los_regs *)(next->kstack_top - sizeof(struct los_regs));
   fpu_restore(next->fpu);
@@ -211,11 +225,22 @@ static void wake_blocked(enum los_wake_reason why)
     los_make_runnable(t, why);
 }
 
-void los_wake_for_signal(uint64_t bits)
+void los_wake_proc_for_signal(struct los_process *p, uint64_t bits)
 {
   for (struct los_task *t = all_tasks; t != NULL; t = t->all_next)
-    if (bits & ~t->sig_blocked)
+    if (t->proc == p && (bits & ~t->sig_blocked))
       los_make_runnable(t, WAKE_SIGNAL);
+}
+
+struct los_task *los_task_first(void)
+{
+  return all_tasks;
+}
+
+void los_check_killed(void)
+{
+  if (los_cur->killed)
+    los_task_exit();
 }
 
 /* Wake the blocked tasks whose deadline passed, whose stdio is ready or
@@ -310,6 +335,8 @@ void los_task_exit(void)
   for (pp = &all_tasks; *pp != me; pp = &(*pp)->all_next)
     ;
   *pp = me->all_next;
+  if (--me->proc->nthreads == 0)
+    los_process_dead(me->proc);
   los_ntasks--;
   if (los_ntasks == 1)
     set_tick(false);
@@ -364,6 +391,7 @@ int los_wait_host(struct los_waitq *q, const uint16_t events[3], uint16_t revent
   }
   why = me->wake;
   me->deadline = 0;
+  los_check_killed();
   memset(me->host_events, 0, sizeof(me->host_events));
   switch (why) {
   case WAKE_TIMEOUT: return -ETIMEDOUT;
@@ -374,6 +402,30 @@ int los_wait_host(struct los_waitq *q, const uint16_t events[3], uint16_t revent
     return 0;
   default: return 0;
   }
+}
+
+/* A wait no signal ends (a vfork parent): returns once woken. */
+void los_wait_nosig(struct los_waitq *q)
+{
+  struct los_task *me = los_cur;
+  struct los_waiter w = {me, q->head};
+
+  q->head = &w;
+  me->deadline = 0;
+  memset(me->host_events, 0, sizeof(me->host_events));
+  me->state = TASK_BLOCKED;
+  while (me->state == TASK_BLOCKED || me->wake == WAKE_SIGNAL) {
+    me->state = TASK_BLOCKED;
+    me->wake = WAKE_NONE;
+    los_schedule();
+    if (me->wake != WAKE_SIGNAL)
+      break;
+  }
+  for (struct los_waiter **pp = &q->head; *pp != NULL; pp = &(*pp)->next)
+    if (*pp == &w) {
+      *pp = w.next;
+      break;
+    }
 }
 
 int los_wait(struct los_waitq *q, uint64_t deadline_ns)

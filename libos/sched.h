@@ -24,6 +24,8 @@ void los_wake(struct los_waitq *q);
  * handler is due (the syscall then returns -ERESTARTSYS, -ERESTARTNOHAND or
  * -EINTR, as Linux does for it). Terminating signals do not return. */
 int los_wait(struct los_waitq *q, uint64_t deadline_ns);
+/* Sleep until q is woken; signals do not end this wait. */
+void los_wait_nosig(struct los_waitq *q);
 
 /* As los_wait, and also wake when one of the container's stdio streams
  * (host side, index 0-2) is ready for events[i] (POLLIN/POLLOUT); revents

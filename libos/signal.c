@@ -37,17 +37,7 @@
 
 /* The kernel's x86-64 signal frame (an interface fact, see
  * arch/x86/include/uapi/asm/sigcontext.h and ucontext.h). */
-struct ksiginfo {
-  int32_t signo, errno_, code, pad;
-  union {
-    struct {
-      int32_t pid;
-      uint32_t uid;
-    } kill;
-    uint64_t addr;
-    uint8_t raw[112];
-  } u;
-};
+#define ksiginfo los_ksiginfo /* task.h: the kernel's siginfo */
 
 #define kstack los_sigstack /* task.h: the kernel's stack_t */
 
@@ -79,11 +69,13 @@ _Static_assert(sizeof(struct kmcontext) == 256, "sigcontext");
 _Static_assert(sizeof(struct kucontext) == 304, "ucontext");
 
 struct los_regs *los_cur_regs;
-static uint64_t sig_act[NSIG_ + 1][4]; /* the kernel's sigaction: handler, flags, restorer, mask */
-/* Dispositions and process-directed signals are the process's; the mask,
- * thread-directed signals (tgkill) and the alternate stack the thread's. */
-static uint64_t pending;
-static struct ksiginfo queued[NSIG_ + 1];
+/* Dispositions (the kernel's sigaction: handler, flags, restorer, mask) and
+ * process-directed signals are the process's; the mask, thread-directed
+ * signals (tgkill) and the alternate stack the thread's. */
+#define sig_act (los_curproc->sigacts)
+#define pending (los_curproc->sig_pending)
+#define queued (los_curproc->sig_queued)
+static uint64_t init_blocked; /* the init process's mask, for host signals */
 #define blocked (los_cur->sig_blocked)
 #define altstack (los_cur->altstack)
 #define restore_mask (los_cur->sig_restore_mask) /* rt_sigsuspend: saved_mask after the handler */
@@ -102,20 +94,33 @@ uint64_t los_sigpending(void)
   return pending | los_cur->sig_pending;
 }
 
-/* Standard signals do not queue: a second one while pending is merged. */
-static void post(int sig, int code, int32_t pid)
+/* Standard signals do not queue: a second one while pending is merged.
+ * The threads of p that may take it look again. */
+static void post_to(struct los_process *p, int sig, int code, int32_t pid, int32_t status)
 {
-  if (pending & BIT(sig))
+  if (p->zombie || p->exiting)
     return;
-  memset(&queued[sig], 0, sizeof(queued[sig]));
-  queued[sig].signo = sig;
-  queued[sig].code = code;
-  queued[sig].u.kill.pid = pid;
-  queued[sig].u.kill.uid = pid != 0 ? los_proc.uid : 0;
-  pending |= BIT(sig);
+  if (!(p->sig_pending & BIT(sig))) {
+    struct ksiginfo *q = &p->sig_queued[sig];
+    memset(q, 0, sizeof(*q));
+    q->signo = sig;
+    q->code = code;
+    q->u.kill.pid = pid;
+    q->u.kill.uid = pid != 0 ? los_proc.uid : 0;
+    if (sig == 17)
+      q->u.chld.status = status;
+    p->sig_pending |= BIT(sig);
+  }
+  los_wake_proc_for_signal(p, BIT(sig));
 }
 
-/* Host signals come from outside the container: SI_USER, pid 0. */
+static void post(int sig, int code, int32_t pid)
+{
+  post_to(los_curproc, sig, code, pid, 0);
+}
+
+/* Host signals come from outside the container, for its init process:
+ * SI_USER, pid 0. */
 static void take_host(void)
 {
   uint64_t h = __atomic_exchange_n(&los_shared->sig_pending, 0, __ATOMIC_SEQ_CST);
@@ -123,15 +128,15 @@ static void take_host(void)
   while (h != 0) {
     int sig = __builtin_ctzll(h) + 1;
     h &= h - 1;
-    post(sig, SI_USER_, 0);
+    post_to(los_init_proc, sig, SI_USER_, 0, 0);
   }
 }
 
 enum sig_action { ACT_IGNORE, ACT_TERM, ACT_HANDLER };
 
-static enum sig_action action(int sig)
+static enum sig_action action_of(const struct los_process *p, int sig)
 {
-  uint64_t h = sig_act[sig][0];
+  uint64_t h = p->sigacts[sig][0];
 
   if (sig == SIGKILL_)
     return ACT_TERM;
@@ -142,20 +147,39 @@ static enum sig_action action(int sig)
   return ACT_HANDLER;
 }
 
-/* Tells the monitor which host signals simply end the function. */
+static enum sig_action action(int sig)
+{
+  return action_of(los_curproc, sig);
+}
+
+/* Tells the monitor which host signals simply end the function (the init
+ * process's dispositions) and which faults the LibOS handles: those with a
+ * handler in init; every fault in another process, which ends only that
+ * process. Called when these change and when another process runs. */
 static void publish_fatal(void)
 {
   uint64_t fatal = 0;
 
+  if (los_curproc == los_init_proc)
+    init_blocked = blocked;
   for (int sig = 1; sig <= NSIG_; sig++)
-    if (action(sig) == ACT_TERM)
+    if (action_of(los_init_proc, sig) == ACT_TERM)
       fatal |= BIT(sig);
-  los_shared->sig_fatal = fatal & ~blocked;
+  los_shared->sig_fatal = fatal & ~init_blocked;
+  if (los_curproc != los_init_proc) {
+    los_shared->sig_caught = ~0ULL;
+    return;
+  }
   fatal = 0;
   for (int sig = 1; sig <= NSIG_; sig++)
     if (action(sig) == ACT_HANDLER)
       fatal |= BIT(sig);
   los_shared->sig_caught = fatal & ~blocked;
+}
+
+void los_signal_publish(void)
+{
+  publish_fatal();
 }
 
 void los_signal_init(void)
@@ -180,7 +204,7 @@ static int next_signal(void)
       pending &= ~BIT(sig);
       los_cur->sig_pending &= ~BIT(sig);
       break;
-    case ACT_TERM: los_exit(0, sig);
+    case ACT_TERM: los_process_exit(0, sig);
     case ACT_HANDLER: return sig;
     }
   }
@@ -227,7 +251,7 @@ static int64_t altstack_set(const struct kstack *ss, uint64_t sp)
 __attribute__((noreturn)) static void bad_frame(const char *what, uint64_t addr)
 {
   los_log("signal frame: %s at 0x%lx: function killed by SIGSEGV", what, addr);
-  los_exit(0, SIGSEGV_);
+  los_process_exit(0, SIGSEGV_);
 }
 
 static void save_mcontext(struct kmcontext *mc, const struct los_regs *r)
@@ -301,7 +325,7 @@ static void setup_frame(struct los_regs *r, int sig)
   if (act[1] & SA_RESETHAND_) {
     sig_act[sig][0] = SIG_DFL_;
     sig_act[sig][1] &= ~SA_SIGINFO_;
-    los_proc.sig_handlers[sig] = 0;
+    los_curproc->sig_handlers[sig] = 0;
   }
   publish_fatal();
   /* the handler starts with a clean FPU state; the interrupted one is in the frame */
@@ -371,7 +395,7 @@ void los_signal_async(struct los_regs *r)
     los_shared->fault.signo = 0;
     /* as Linux's forced signals: a blocked or no longer caught one kills */
     if (sig > NSIG_ || (blocked & BIT(sig)) || action(sig) != ACT_HANDLER)
-      los_exit(0, sig > NSIG_ ? SIGSEGV_ : sig);
+      los_process_exit(0, sig > NSIG_ ? SIGSEGV_ : sig);
     memset(&queued[sig], 0, sizeof(queued[sig]));
     queued[sig].signo = sig;
     queued[sig].code = flt.code;
@@ -384,6 +408,7 @@ void los_signal_async(struct los_regs *r)
     return;
   }
   los_preempt_check();
+  los_check_killed();
   los_signal_exit(r, LOS_NR_NONE);
 }
 
@@ -455,7 +480,7 @@ SYSDEF(rt_sigaction)
   if (a1 != 0) {
     nw[3] &= ~UNBLOCKABLE;
     memcpy(sig_act[sig], nw, 32);
-    los_proc.sig_handlers[sig] = nw[0] == SIG_DFL_ ? 0 : nw[0] == SIG_IGN_ ? 1 : 2;
+    los_curproc->sig_handlers[sig] = nw[0] == SIG_DFL_ ? 0 : nw[0] == SIG_IGN_ ? 1 : 2;
     if (action(sig) == ACT_IGNORE)
       pending &= ~BIT(sig); /* POSIX: setting ignore discards a pending signal */
     publish_fatal();
@@ -632,58 +657,98 @@ SYSDEF(getitimer)
 
 /* A signal to the function itself; it is acted on at this syscall's exit,
  * so raise() runs the handler before it returns, as on Linux. */
-/* A process-directed signal: any thread that does not block it may take
- * it, so the blocked ones look again. */
-static int64_t send_self(int sig, int code)
+static int64_t send_proc(struct los_process *p, int sig, int code)
 {
-  if (sig == 0)
-    return 0;
-  if (sig < 1 || sig > NSIG_)
-    return -EINVAL;
-  post(sig, code, 1);
-  los_wake_for_signal(BIT(sig));
+  if (sig != 0)
+    post_to(p, sig, code, los_curproc->pid, 0);
   return 0;
 }
 
-static int64_t send_thread(int tid, int sig)
+static int64_t send_thread(int tgid, int tid, int sig)
 {
   struct los_task *t = los_task_find(tid);
+  struct los_process *p;
 
-  if (t == NULL)
+  if (t == NULL || (tgid > 0 && t->proc->pid != tgid))
     return -ESRCH;
+  if (sig < 0 || sig > NSIG_)
+    return -EINVAL;
   if (sig == 0)
     return 0;
-  if (sig < 1 || sig > NSIG_)
-    return -EINVAL;
-  if (!(pending & BIT(sig)) && !(t->sig_pending & BIT(sig))) {
-    memset(&queued[sig], 0, sizeof(queued[sig]));
-    queued[sig].signo = sig;
-    queued[sig].code = SI_TKILL_;
-    queued[sig].u.kill.pid = 1;
-    queued[sig].u.kill.uid = los_proc.uid;
+  p = t->proc;
+  if (!(p->sig_pending & BIT(sig)) && !(t->sig_pending & BIT(sig))) {
+    memset(&p->sig_queued[sig], 0, sizeof(p->sig_queued[sig]));
+    p->sig_queued[sig].signo = sig;
+    p->sig_queued[sig].code = SI_TKILL_;
+    p->sig_queued[sig].u.kill.pid = los_curproc->pid;
+    p->sig_queued[sig].u.kill.uid = los_proc.uid;
   }
   t->sig_pending |= BIT(sig);
   los_make_runnable(t, WAKE_SIGNAL);
   return 0;
 }
 
+/* kill(2): one process, the caller's group (0), every process but init
+ * (-1), or a group (< -1). */
 SYSDEF(kill)
 {
-  if ((int64_t)a0 != 1 && (int64_t)a0 != 0 && (int64_t)a0 != -1)
-    return -ESRCH;
-  return send_self((int)a1, SI_USER_);
+  int pid = (int)a0, sig = (int)a1, n = 0;
+
+  if (sig < 0 || sig > NSIG_)
+    return -EINVAL;
+  if (pid > 0) {
+    struct los_process *p = los_process_find(pid);
+    return p == NULL ? -ESRCH : send_proc(p, sig, SI_USER_);
+  }
+  for (struct los_process *p = los_process_first(); p != NULL; p = p->all_next) {
+    if (p->zombie || (pid == -1 && (p->pid == 1 && los_curproc->pid != 1)) ||
+        (pid == 0 && p->pgid != los_curproc->pgid) || (pid < -1 && p->pgid != -pid))
+      continue;
+    send_proc(p, sig, SI_USER_);
+    n++;
+  }
+  return n > 0 ? 0 : -ESRCH;
 }
 
 SYSDEF(tgkill)
 {
-  if (a0 != 1)
-    return -ESRCH;
-  return send_thread((int)a1, (int)a2);
+  if ((int)a0 <= 0 || (int)a1 <= 0)
+    return -EINVAL;
+  return send_thread((int)a0, (int)a1, (int)a2);
 }
 
 SYSDEF(tkill)
 {
-  return send_thread((int)a0, (int)a1);
+  if ((int)a0 <= 0)
+    return -EINVAL;
+  return send_thread(0, (int)a0, (int)a1);
+}
+
+/* A child ended: SIGCHLD (or its exit signal) for the parent. */
+void los_signal_child(struct los_process *parent, int sig, int code, int pid, int status)
+{
+  if (sig > 0 && sig <= NSIG_)
+    post_to(parent, sig, code, pid, status);
+}
+
+/* Whether the parent lets its children vanish (SIGCHLD ignored or
+ * SA_NOCLDWAIT): no zombie then. */
+bool los_signal_autoreap(const struct los_process *parent)
+{
+  return parent->sigacts[17][0] == SIG_IGN_ || (parent->sigacts[17][1] & 2 /* SA_NOCLDWAIT */);
+}
+
+/* execve: handlers go back to the default, ignored signals stay ignored. */
+void los_signal_exec(void)
+{
+  for (int sig = 1; sig <= NSIG_; sig++) {
+    if (sig_act[sig][0] != SIG_IGN_) {
+      memset(sig_act[sig], 0, sizeof(sig_act[sig]));
+      los_curproc->sig_handlers[sig] = 0;
+    }
+  }
+  altstack = (struct kstack){.flags = SS_DISABLE_};
+  publish_fatal();
 }
 
 /* A signal the kernel sends the caller itself (SIGPIPE from a write to a

@@ -1,5 +1,5 @@
 /* Process, identity and limits syscalls (signals: signal.c). */
-#include "syscall.h"
+#include "task.h"
 #include "vfs.h"
 
 #define ARCH_SET_GS 0x1001
@@ -8,16 +8,6 @@
 #define ARCH_GET_GS 0x1004
 
 struct los_proc los_proc;
-
-SYSDEF(getpid)
-{
-  return 1;
-}
-
-SYSDEF(getppid)
-{
-  return 0;
-}
 
 SYSDEF(getuid)
 {
@@ -79,31 +69,6 @@ SYSDEF(setuid)
 SYSDEF(setgid)
 {
   return (uint32_t)a0 == los_proc.gid ? 0 : -EPERM;
-}
-
-SYSDEF(getpgrp)
-{
-  return 1;
-}
-
-SYSDEF(getpgid)
-{
-  return a0 == 0 || a0 == 1 ? 1 : -ESRCH;
-}
-
-SYSDEF(setpgid)
-{
-  return (a0 == 0 || a0 == 1) && (a1 == 0 || a1 == 1) ? 0 : -ESRCH;
-}
-
-SYSDEF(getsid)
-{
-  return a0 == 0 || a0 == 1 ? 1 : -ESRCH;
-}
-
-SYSDEF(setsid)
-{
-  return -EPERM; /* already a process group leader, as Linux says */
 }
 
 SYSDEF(arch_prctl)
@@ -257,7 +222,7 @@ SYSDEF(getrusage)
 #define PR_SET_NO_NEW_PRIVS_ 38
 #define PR_GET_NO_NEW_PRIVS_ 39
 
-static char comm[16] = "app";
+#define comm (los_curproc->comm)
 
 #define PR_CAPBSET_READ_ 23
 #define PR_CAPBSET_DROP_ 24

@@ -15,18 +15,6 @@
 #define CLONE_CHILD_SETTID_ 0x1000000ULL
 #define THREAD_FLAGS (CLONE_VM_ | CLONE_SIGHAND_ | CLONE_THREAD_)
 
-int64_t los_fork(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid,
-                 uint64_t tls)
-{
-  static bool said;
-  (void)flags, (void)stack, (void)parent_tid, (void)child_tid, (void)tls;
-  if (!said) {
-    said = true;
-    los_log("unsupported: clone without CLONE_THREAD (a new process)");
-  }
-  return -ENOSYS;
-}
-
 struct clone_req {
   uint64_t flags, stack, parent_tid, child_tid, tls;
 };
@@ -48,7 +36,7 @@ static int64_t do_clone(const struct clone_req *c)
   regs.rax = 0;
   if (c->stack != 0)
     regs.rsp = c->stack;
-  t = los_task_create(&regs);
+  t = los_task_create(los_curproc, &regs);
   if (t == NULL)
     return -EAGAIN;
   if (c->flags & CLONE_SETTLS_)
@@ -65,7 +53,7 @@ static int64_t do_clone(const struct clone_req *c)
 SYSDEF(clone)
 {
   /* x86-64 order: flags, stack, parent_tid, child_tid, tls */
-  struct clone_req c = {a0 & ~0xffULL, a1, a2, a3, a4};
+  struct clone_req c = {a0, a1, a2, a3, a4}; /* the low byte: a new process's exit signal */
   return do_clone(&c);
 }
 
@@ -85,8 +73,11 @@ SYSDEF(clone3)
     return -EFAULT;
   if ((ca->stack == 0) != (ca->stack_size == 0))
     return -EINVAL;
-  c = (struct clone_req){ca->flags, ca->stack ? ca->stack + ca->stack_size : 0, ca->parent_tid,
-                         ca->child_tid, ca->tls};
+  if (ca->flags & 0xff)
+    return -EINVAL; /* clone3 has exit_signal for that */
+  c = (struct clone_req){ca->flags | (ca->exit_signal & 0xff),
+                         ca->stack ? ca->stack + ca->stack_size : 0, ca->parent_tid, ca->child_tid,
+                         ca->tls};
   return do_clone(&c);
 }
 
@@ -95,8 +86,8 @@ SYSDEF(exit)
 {
   struct los_task *me = los_cur;
 
-  if (los_ntasks <= 1)
-    los_exit((int)(a0 & 0xff), 0);
+  if (me->proc->nthreads <= 1)
+    los_process_exit((int)(a0 & 0xff), 0);
   if (me->clear_child_tid != 0 && USER_OK(me->clear_child_tid, 4, true)) {
     *(int32_t *)me->clear_child_tid = 0;
     los_futex_wake(me->clear_child_tid, 1, ~0u);
@@ -106,7 +97,7 @@ SYSDEF(exit)
 
 SYSDEF(exit_group)
 {
-  los_exit((int)(a0 & 0xff), 0);
+  los_process_exit((int)(a0 & 0xff), 0);
 }
 
 SYSDEF(gettid)

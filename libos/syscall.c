@@ -77,5 +77,6 @@ void los_syscall(struct los_regs *r)
     ret = dispatch(r, nr);
   r->rax = (uint64_t)ret;
   los_preempt_check();
+  los_check_killed();
   los_signal_exit(r, nr);
 }

@@ -7,6 +7,7 @@
 #include <linux/fcntl.h>
 #include <linux/mman.h>
 
+#include "task.h"
 #include "trace.h"
 
 #define TRACE_NR_MAX 512
@@ -174,7 +175,7 @@ static const char *const signames[32] = {
  * scheduler's current task gives it then. */
 static int trace_pid(void)
 {
-  return 1;
+  return los_cur->tid;
 }
 
 /* A bounded text builder: output past the end is dropped, never written. */

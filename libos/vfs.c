@@ -6,6 +6,7 @@
 #include "iofile.h"
 #include "memfs.h"
 #include "synth.h"
+#include "task.h"
 #include "vfs_int.h"
 
 #define MAX_DEPTH 128
@@ -13,7 +14,7 @@
 
 static struct mnode *upper_root;
 static bool root_writable;
-static char cwd[LOS_PATH_MAX] = "/";
+#define cwd (los_curproc->cwd) /* each process has its own */
 
 /* /dev: a private directory of character devices served by the LibOS. */
 static const struct {

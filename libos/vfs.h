@@ -153,7 +153,13 @@ int vfs_utimes(const struct vres *r, const struct los_ts *atime, const struct lo
 int vfs_chdir(const char *path);
 const char *vfs_cwd(void);
 
-/* File descriptor table */
+/* File descriptor table (of the calling process) */
+struct los_fdtab;
+struct los_fdtab *los_fdtab_new(void);
+struct los_fdtab *los_fdtab_dup(const struct los_fdtab *src);
+void los_fdtab_get(struct los_fdtab *t);
+void los_fdtab_put(struct los_fdtab *t);
+void los_fdtab_exec(struct los_fdtab *t); /* close the close-on-exec fds */
 int fd_install(struct los_file *f, bool cloexec, int min);
 struct los_file *fd_get(int fd);
 int fd_close(int fd);
