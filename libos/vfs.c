@@ -95,6 +95,9 @@ static void dev_init(bool terminal)
     memcpy(n->data, dev_links[i].target, len);
     n->size = len;
   }
+  /* POSIX shared memory (shm_open): a private tmpfs, as runc's default mount */
+  struct mnode *shm = dev_node(dev, "shm", S_IFDIR | 01777, 0);
+  shm->opaque = shm->mount = true;
   if (terminal)
     tty_init(dev);
   los_attest_dev_init(dev);

@@ -50,7 +50,8 @@ struct vnode {
   bool writable;           /* inside a writable tree */
   bool mnt;                /* a mount point, masked or read-only path: cannot be removed */
   const struct snode *syn; /* synthetic node (then up and low are unused), or NULL */
-  uint32_t sarg;           /* its argument: the fd of a /proc/1/fd entry */
+  uint32_t sarg;           /* its argument: the fd of a /proc/PID/fd entry */
+  uint32_t spid;           /* the process of a node below /proc/PID (0: none) */
 };
 
 struct los_kstat {
@@ -101,6 +102,8 @@ void los_vfs_add_mounts(const struct tl_boot *b);
 const struct los_mount *los_vfs_mount(uint32_t i);
 /* The mount holding canonical path `path` (the last one mounted there). */
 const struct los_mount *los_vfs_mount_of(const char *path);
+/* Its index in mount order. */
+uint32_t los_vfs_mount_index(const char *path);
 
 /* Resolution flags */
 #define VFS_FOLLOW 1u /* follow a final symlink */
