@@ -106,7 +106,7 @@ struct los_proc {
   bool readonly_root;
   bool trace;
   uint64_t rlim_cur[16], rlim_max[16];
-  uint64_t caps[TL_CAP_SETS]; /* reported to the function; they grant nothing */
+  uint64_t caps[TL_CAP_SETS]; /* reported; the file permission checks honour them */
   int sig_handlers[65];       /* 0 default, 1 ignore, 2 handler installed */
   uint64_t brk_start;
   char exe_path[4096];
