@@ -1056,12 +1056,12 @@ int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newp
     return -ENOENT;
   if (from.node.mnt || (to.exists && to.node.mnt) || strcmp(from.path, "/") == 0)
     return -EBUSY;
+  if (los_vfs_mount_of(from.path) != los_vfs_mount_of(to.path))
+    return -EXDEV; /* before EROFS, as Linux: mv then copies */
   if (!from.parent.writable || !to.parent.writable)
     return -EROFS;
   if (from.parent.syn != NULL || to.parent.syn != NULL)
     return -EACCES;
-  if (los_vfs_mount_of(from.path) != los_vfs_mount_of(to.path))
-    return -EXDEV;
   if ((rc = vfs_may_delete(&from.parent, &from.node)) < 0 ||
       (rc = to.exists ? vfs_may_delete(&to.parent, &to.node) : vfs_may_create(&to.parent)) < 0)
     return rc;

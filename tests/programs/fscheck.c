@@ -156,14 +156,14 @@ static int imglink(const char *file)
   int fd;
 
   snprintf(want, sizeof(want), "%s", get(file));
-  EXPECT(link(file, at("img")), 0);
-  CHECK(strcmp(get(at("img")), want) == 0);
-  CHECK(st_of(file).st_nlink == 2 && st_of(at("img")).st_ino == st_of(file).st_ino);
-  fd = open(at("img"), O_WRONLY | O_APPEND);
+  EXPECT(link(file, at("img-link")), 0);
+  CHECK(strcmp(get(at("img-link")), want) == 0);
+  CHECK(st_of(file).st_nlink == 2 && st_of(at("img-link")).st_ino == st_of(file).st_ino);
+  fd = open(at("img-link"), O_WRONLY | O_APPEND);
   CHECK(fd >= 0 && write(fd, "+", 1) == 1);
   close(fd);
   CHECK(strlen(get(file)) == strlen(want) + 1);
-  EXPECT(unlink(at("img")), 0);
+  EXPECT(unlink(at("img-link")), 0);
   CHECK(st_of(file).st_nlink == 1);
   return 0;
 }
