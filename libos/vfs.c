@@ -654,14 +654,14 @@ int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_f
   uint32_t m = vfs_mode(&r.node);
   if (S_ISLNK(m) && (flags & O_NOFOLLOW) && !(flags & O_PATH))
     return -ELOOP;
-  if ((flags & VFS_O_PERM) && !created && !(flags & O_PATH) && !S_ISLNK(m) &&
-      (rc = open_permission(&r.node, acc, flags)) < 0)
-    return rc;
-  flags &= ~VFS_O_PERM;
   if ((flags & O_DIRECTORY) && !S_ISDIR(m))
     return -ENOTDIR;
   if (S_ISDIR(m) && wr)
     return -EISDIR;
+  if ((flags & VFS_O_PERM) && !created && !(flags & O_PATH) && !S_ISLNK(m) &&
+      (rc = open_permission(&r.node, acc, flags)) < 0)
+    return rc;
+  flags &= ~VFS_O_PERM;
   if (wr && !(flags & O_PATH) && r.node.syn != NULL)
     return r.node.writable ? -EACCES : -EROFS;
   if (wr && !(flags & O_PATH) && !S_ISCHR(m)) {
