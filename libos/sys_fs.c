@@ -418,8 +418,8 @@ static int64_t do_access(int dirfd, uint64_t upath, uint32_t mode, int flags)
     struct los_file *f = dirfd == AT_FDCWD ? NULL : fd_get(dirfd);
     if (dirfd != AT_FDCWD && f == NULL)
       return -EBADF;
-    if (f != NULL && f->type == LF_STDIO && f->vn.up == NULL)
-      return stdio_stat(f, &k) < 0 ? -EBADF : 0; /* a pipe of its own */
+    if (f != NULL && (f->path == NULL || (f->type == LF_STDIO && f->vn.up == NULL)))
+      return 0; /* a pipe of the function's own */
     rc = f != NULL ? vfs_resolve(AT_FDCWD, f->path, 0, &r) : vfs_resolve(AT_FDCWD, ".", 0, &r);
   } else {
     rc = vfs_resolve(dirfd, pathbuf, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &r);

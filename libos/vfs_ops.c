@@ -196,8 +196,6 @@ int vfs_link(int olddirfd, const char *oldpath, int newdirfd, const char *newpat
   if (from.node.up == NULL && (rc = vfs_copy_up_file(&from)) < 0)
     return rc;
   n = from.node.up;
-  if (n->nlink == 0)
-    return -ENOENT; /* unlinked: only O_TMPFILE files may come back */
   if ((rc = mnode_link(to.parent.up, to.name, n)) < 0)
     return rc;
   n->nlink++;
