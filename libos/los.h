@@ -126,7 +126,7 @@ struct los_proc {
   bool readonly_root;
   bool trace;
   uint64_t rlim_cur[16], rlim_max[16];
-  uint64_t caps[TL_CAP_SETS]; /* reported to the function; they grant nothing */
+  uint64_t caps[TL_CAP_SETS]; /* reported; the file permission checks honour them */
   uint64_t brk_start;
   uint64_t start_mono_ns, start_real_ns; /* when the trustlet started */
 };

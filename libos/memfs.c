@@ -5,7 +5,7 @@
 
 static uint64_t next_ino = 1ULL << 48;
 
-static struct los_ts now_ts(void)
+struct los_ts los_ts_now(void)
 {
   uint64_t ns = los_time_realtime_ns();
   return (struct los_ts){(int64_t)(ns / 1000000000ULL), (int64_t)(ns % 1000000000ULL)};
@@ -21,13 +21,13 @@ struct mnode *mnode_new(uint32_t mode)
   n->gid = los_proc.gid;
   n->nlink = S_ISDIR(mode) ? 2 : 1;
   n->ino = next_ino++;
-  n->atime = n->mtime = n->ctime = now_ts();
+  n->atime = n->mtime = n->ctime = los_ts_now();
   return n;
 }
 
 void mnode_touch(struct mnode *n)
 {
-  n->mtime = n->ctime = now_ts();
+  n->mtime = n->ctime = los_ts_now();
 }
 
 void mnode_put(struct mnode *n)

@@ -4,6 +4,8 @@
 
 #include "vfs.h"
 
+/* The realtime clock as a file time. */
+struct los_ts los_ts_now(void);
 struct mnode *mnode_new(uint32_t mode);
 void mnode_touch(struct mnode *n);
 void mnode_put(struct mnode *n);

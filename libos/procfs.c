@@ -1,4 +1,4 @@
-/* /proc: the function (pid 1, the trustlet's only process) and the trustlet
+/* /proc: the processes (today the function alone, pid 1) and the trustlet
  * as Linux shows them, generated from LibOS state when a file is opened. */
 #include "synth.h"
 #include "task.h"
@@ -6,7 +6,10 @@
 #define USER_HZ 100
 #define NS_PER_TICK (1000000000ULL / USER_HZ)
 #define KB(bytes) ((bytes) >> 10)
-#define MOUNT_ID(i) (20 + (i))
+#define MOUNT_ID(i) SYNTH_MOUNT_ID(i)
+#define TTY_NR ((136 << 8) | 0) /* /dev/pts/0 */
+#define PID_MAX 32768           /* Linux's default */
+#define NGROUPS_MAX 65536
 
 static const struct tl_boot *boot(void)
 {
@@ -30,19 +33,65 @@ static void put_path(struct sbuf *b, const char *p)
   }
 }
 
-/* Texts that are structure, not state. */
-enum {
-  T_SELF,
-  T_SELF_MOUNTS,
-  T_ROOT,
-  T_OSTYPE,
-  T_OSRELEASE,
-  T_VERSION,
-  T_FILESYSTEMS,
-  T_OVERCOMMIT
+/* What /proc/PID shows of a process: the one place that knows where a
+ * process's state lives (the process table, process.c). Zombies show too. */
+struct pview {
+  uint32_t pid, ppid, pgid, sid, threads;
+  const char *comm;
+  const struct los_process *p;
 };
+
+static bool pview(uint32_t pid, struct pview *v)
+{
+  const struct los_process *p = los_process_find((int)pid);
+
+  if (p == NULL)
+    return false;
+  *v = (struct pview){.pid = (uint32_t)p->pid,
+                      .ppid = p->parent != NULL ? (uint32_t)p->parent->pid : 0,
+                      .pgid = (uint32_t)p->pgid,
+                      .sid = (uint32_t)p->sid,
+                      .threads = (uint32_t)LOS_MAX(p->nthreads, 1),
+                      .comm = p->comm,
+                      .p = p};
+  return true;
+}
+
+uint32_t synth_self_pid(void)
+{
+  return (uint32_t)los_curproc->pid;
+}
+
+uint32_t synth_self_tid(void)
+{
+  return (uint32_t)los_cur->tid;
+}
+
+/* The smallest pid (tid of pid) at least from, or 0. */
+uint32_t synth_pid_next(uint32_t from)
+{
+  uint32_t best = 0;
+  for (const struct los_process *p = los_process_first(); p != NULL; p = p->all_next)
+    if ((uint32_t)p->pid >= from && (best == 0 || (uint32_t)p->pid < best))
+      best = (uint32_t)p->pid;
+  return best;
+}
+
+uint32_t synth_tid_next(uint32_t pid, uint32_t from)
+{
+  uint32_t best = 0;
+  for (const struct los_task *t = los_task_first(); t != NULL; t = t->all_next)
+    if ((uint32_t)t->proc->pid == pid && (uint32_t)t->tid >= from &&
+        (best == 0 || (uint32_t)t->tid < best))
+      best = (uint32_t)t->tid;
+  if (best == 0 && from <= pid && los_process_find((int)pid) != NULL)
+    best = pid; /* a zombie: its main thread */
+  return best;
+}
+
+/* Texts that are structure, not state. */
+enum { T_SELF_MOUNTS, T_ROOT, T_OSTYPE, T_OSRELEASE, T_VERSION, T_FILESYSTEMS, T_OVERCOMMIT };
 static const char *const texts[] = {
-    [T_SELF] = "1",
     [T_SELF_MOUNTS] = "self/mounts",
     [T_ROOT] = "/",
     [T_OSTYPE] = "Linux\n",
@@ -55,15 +104,33 @@ static const char *const texts[] = {
     [T_OVERCOMMIT] = "2\n",
 };
 
-static void gen_text(struct sbuf *b, uint32_t which)
+static void gen_text(struct sbuf *b, uint32_t which, uint32_t pid)
 {
   sb_printf(b, "%s", texts[which]);
 }
 
+static void gen_number(struct sbuf *b, uint32_t n, uint32_t pid)
+{
+  sb_printf(b, "%u\n", n);
+}
+
+static void gen_self(struct sbuf *b, uint32_t thread, uint32_t pid)
+{
+  sb_printf(b, "%u", synth_self_pid());
+  if (thread)
+    sb_printf(b, "/task/%u", synth_self_tid());
+}
+
 /* argv (env 0) or the environment (env 1) the function started with. */
-static void gen_strings(struct sbuf *b, uint32_t env)
+static void gen_strings(struct sbuf *b, uint32_t env, uint32_t pid)
 {
   const char *p = (const char *)boot()->args.gpa;
+  struct pview v;
+
+  if (!env && pview(pid, &v) && v.p->cmdline != NULL) {
+    sb_put(b, v.p->cmdline, v.p->cmdline_len); /* argv of its last execve */
+    return;
+  }
 
   for (uint32_t i = 0; i < boot()->argc + boot()->envc; i++) {
     size_t n = strlen(p) + 1;
@@ -73,27 +140,33 @@ static void gen_strings(struct sbuf *b, uint32_t env)
   }
 }
 
-static void gen_comm(struct sbuf *b, uint32_t arg)
+static void gen_comm(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
-  sb_printf(b, "%s\n", los_comm());
+  struct pview v;
+  if (pview(pid, &v))
+    sb_printf(b, "%s\n", v.comm);
 }
 
-static void gen_exe(struct sbuf *b, uint32_t arg)
+static void gen_exe(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
-  sb_printf(b, "%s", los_curproc->exe_path);
+  struct pview v;
+  if (pview(pid, &v))
+    sb_printf(b, "%s", v.p->exe_path);
 }
 
-static void gen_cwd(struct sbuf *b, uint32_t arg)
+static void gen_cwd(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
-  sb_printf(b, "%s", vfs_cwd());
+  struct pview v;
+  if (pview(pid, &v))
+    sb_printf(b, "%s", v.p->cwd);
 }
 
-static void gen_hostname(struct sbuf *b, uint32_t arg)
+static void gen_hostname(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   sb_printf(b, "%s\n", los_proc.hostname);
 }
 
-static void gen_cgroup(struct sbuf *b, uint32_t arg)
+static void gen_cgroup(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   size_t n = 0;
 
@@ -107,7 +180,7 @@ static void gen_cgroup(struct sbuf *b, uint32_t arg)
     sb_printf(b, "%zu:%s:/\n", i + 1, los_cgroup_v1[i]);
 }
 
-static void gen_cgroups(struct sbuf *b, uint32_t arg)
+static void gen_cgroups(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   bool v1 = los_cgroup_is_v1();
 
@@ -130,7 +203,7 @@ static uint32_t parent_id(uint32_t i)
   return MOUNT_ID(i); /* the root is its own parent */
 }
 
-static void gen_mountinfo(struct sbuf *b, uint32_t arg)
+static void gen_mountinfo(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   const struct los_mount *m;
 
@@ -143,7 +216,7 @@ static void gen_mountinfo(struct sbuf *b, uint32_t arg)
   }
 }
 
-static void gen_mounts(struct sbuf *b, uint32_t arg)
+static void gen_mounts(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   const struct los_mount *m;
 
@@ -177,25 +250,45 @@ static struct vm_totals vm_totals(void)
   return t;
 }
 
-static void gen_maps(struct sbuf *b, uint32_t arg)
+/* One line of /proc/PID/maps in Linux's layout: the name (NULL for none) in
+ * a column after the fixed fields. File mappings will pass their path. */
+static void put_map(struct sbuf *b, uint64_t start, uint64_t end, uint32_t prot, uint64_t off,
+                    const char *name)
+{
+  uint64_t at = b->len;
+
+  sb_printf(b, "%08lx-%08lx %c%c%cp %08lx 00:00 0 ", start, end, (prot & LOS_PROT_READ) ? 'r' : '-',
+            (prot & LOS_PROT_WRITE) ? 'w' : '-', (prot & LOS_PROT_EXEC) ? 'x' : '-', off);
+  if (name != NULL) {
+    while (b->len - at < 72 && !b->oom)
+      sb_put(b, " ", 1);
+    sb_printf(b, " %s", name);
+  }
+  sb_put(b, "\n", 1);
+}
+
+static void gen_maps(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   static const char *const names[] = {
       [VMA_STACK] = "[stack]", [VMA_BRK] = "[heap]", [VMA_HEAP] = "[libos]"};
+  struct pview v;
   uint64_t s, e;
   uint32_t prot;
   enum los_vma_kind kind;
 
+  if (!pview(pid, &v))
+    return;
   for (int i = 0; los_mm_vma(i, &s, &e, &prot, &kind); i++) {
-    uint64_t at = b->len;
-    sb_printf(b, "%08lx-%08lx %c%c%cp 00000000 00:00 0", s, e, (prot & LOS_PROT_READ) ? 'r' : '-',
-              (prot & LOS_PROT_WRITE) ? 'w' : '-', (prot & LOS_PROT_EXEC) ? 'x' : '-');
-    const char *name = kind < LOS_ARRAY_SIZE(names) ? names[kind] : NULL;
-    if (name != NULL) {
-      while (b->len - at < 72 && !b->oom)
-        sb_put(b, " ", 1);
-      sb_printf(b, " %s", name);
+    uint64_t s2, e2;
+    uint32_t prot2;
+    enum los_vma_kind kind2;
+    /* adjacent ranges of one kind and protection are one mapping, as Linux merges them */
+    while (los_mm_vma(i + 1, &s2, &e2, &prot2, &kind2) && s2 == e && prot2 == prot &&
+           kind2 == kind && kind != VMA_APP) {
+      e = e2;
+      i++;
     }
-    sb_put(b, "\n", 1);
+    put_map(b, s, e, prot, 0, kind < LOS_ARRAY_SIZE(names) ? names[kind] : NULL);
   }
 }
 
@@ -208,23 +301,27 @@ static uint64_t sigset(int want)
   return set;
 }
 
-static void gen_status(struct sbuf *b, uint32_t arg)
+static void gen_status(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   struct vm_totals t = vm_totals();
   uint32_t um = los_proc.umask, u = los_proc.uid, g = los_proc.gid;
+  struct pview v;
 
-  sb_printf(b, "Name:\t%s\nUmask:\t0%c%c%c\nState:\tR (running)\n", los_comm(),
-            '0' + ((um >> 6) & 7), '0' + ((um >> 3) & 7), '0' + (um & 7));
-  sb_printf(b, "Tgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\nTracerPid:\t0\n");
+  if (!pview(pid, &v))
+    return;
+  sb_printf(b, "Name:\t%s\nUmask:\t0%c%c%c\nState:\tR (running)\n", v.comm, '0' + ((um >> 6) & 7),
+            '0' + ((um >> 3) & 7), '0' + (um & 7));
+  sb_printf(b, "Tgid:\t%u\nNgid:\t0\nPid:\t%u\nPPid:\t%u\nTracerPid:\t0\n", v.pid, v.pid, v.ppid);
   sb_printf(b, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", u, u, u, u, g, g, g, g);
   sb_printf(b, "FDSize:\t%u\nGroups:\t", LOS_MAX_FDS);
   for (uint32_t i = 0; i < los_proc.ngroups; i++)
     sb_printf(b, "%u ", los_proc.groups[i]);
-  sb_printf(b, "\nNStgid:\t1\nNSpid:\t1\nNSpgid:\t1\nNSsid:\t1\n");
+  sb_printf(b, "\nNStgid:\t%u\nNSpid:\t%u\nNSpgid:\t%u\nNSsid:\t%u\n", v.pid, v.pid, v.pgid, v.sid);
   sb_printf(
       b, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\n",
       KB(t.size), KB(t.size), KB(t.size - t.exec - t.stack), KB(t.stack), KB(t.exec));
-  sb_printf(b, "Threads:\t1\nSigQ:\t0/%lu\n", los_proc.rlim_cur[11]); /* RLIMIT_SIGPENDING */
+  sb_printf(b, "Threads:\t%u\nSigQ:\t0/%lu\n", v.threads,
+            los_proc.rlim_cur[11]); /* RLIMIT_SIGPENDING */
   sb_printf(b,
             "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
             los_sigpending(), 0UL, los_sigmask(), sigset(1), sigset(2));
@@ -233,31 +330,51 @@ static void gen_status(struct sbuf *b, uint32_t arg)
             los_proc.caps[TL_CAP_INHERITABLE], los_proc.caps[TL_CAP_PERMITTED],
             los_proc.caps[TL_CAP_EFFECTIVE], los_proc.caps[TL_CAP_BOUNDING],
             los_proc.caps[TL_CAP_AMBIENT]);
-  sb_printf(b, "NoNewPrivs:\t1\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n");
+  sb_printf(b, "NoNewPrivs:\t1\nCpus_allowed:\t%x\nCpus_allowed_list:\t0",
+            (1u << synth_ncpus()) - 1);
+  if (synth_ncpus() > 1)
+    sb_printf(b, "-%u", synth_ncpus() - 1);
+  sb_put(b, "\n", 1);
   sb_printf(b, "Mems_allowed:\t1\nMems_allowed_list:\t0\n");
 }
 
-static void gen_stat(struct sbuf *b, uint32_t arg)
+/* The 52 fields of /proc/PID/stat, in proc(5)'s order. */
+static void gen_stat(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   struct vm_totals t = vm_totals();
+  bool tty = los_tty_node() != NULL;
+  struct pview v;
 
-  sb_printf(b, "1 (%s) R 0 1 1 0 -1 0 0 0 0 0 %lu 0 0 0 20 0 1 0 0 %lu %lu %lu 0 0 %lu 0 0 ",
-            los_comm(), (uint64_t)(synth_times().busy / NS_PER_TICK), t.size,
-            (uint64_t)(t.size / LOS_PAGE), los_proc.rlim_cur[5],
-            los_curproc->stack_start); /* RLIMIT_RSS */
-  sb_printf(b, "0 %lu %lu %lu 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n", los_sigmask(), sigset(1),
+  if (!pview(pid, &v))
+    return;
+  /* pid (comm) state ppid pgrp session tty_nr tpgid flags, faults */
+  sb_printf(b, "%u (%s) R %u %u %u %u %d 4194304 0 0 0 0 ", v.pid, v.comm, v.ppid, v.pgid, v.sid,
+            tty ? TTY_NR : 0, tty ? (int)v.pgid : -1);
+  /* utime stime cutime cstime priority nice num_threads itrealvalue starttime */
+  sb_printf(b, "%lu 0 0 0 20 0 %u 0 0 ", (uint64_t)(synth_times().busy / NS_PER_TICK), v.threads);
+  /* vsize rss rsslim startcode endcode startstack kstkesp kstkeip */
+  sb_printf(b, "%lu %lu %lu 0 0 %lu 0 0 ", t.size, (uint64_t)(t.size / LOS_PAGE),
+            los_proc.rlim_cur[5], v.p->stack_start); /* RLIMIT_RSS */
+  /* signal blocked sigignore sigcatch wchan nswap cnswap exit_signal processor */
+  sb_printf(b, "%lu %lu %lu %lu 0 0 0 17 0 ", los_sigpending(), los_sigmask(), sigset(1),
             sigset(2));
+  /* rt_priority policy blkio guest_time cguest_time, data, brk, args, env, exit_code */
+  sb_printf(b, "0 0 0 0 0 0 0 0 0 0 0 0 0\n");
 }
 
-static void gen_statm(struct sbuf *b, uint32_t arg)
+static void gen_statm(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   struct vm_totals t = vm_totals();
+  struct pview v;
+
+  if (!pview(pid, &v))
+    return;
   uint64_t size = (uint64_t)(t.size / LOS_PAGE), text = (uint64_t)(t.exec / LOS_PAGE);
 
   sb_printf(b, "%lu %lu 0 %lu 0 %lu 0\n", size, size, text, size - text);
 }
 
-static void gen_limits(struct sbuf *b, uint32_t arg)
+static void gen_limits(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   static const char *const names[16][2] = {
       {"Max cpu time", "seconds"},     {"Max file size", "bytes"},
@@ -291,7 +408,7 @@ static void gen_limits(struct sbuf *b, uint32_t arg)
   }
 }
 
-static void gen_meminfo(struct sbuf *b, uint32_t arg)
+static void gen_meminfo(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   /* no swap and no page cache: the image is mapped by the host */
   const struct {
@@ -366,7 +483,7 @@ static const struct {
 };
 
 /* The one vCPU, as cpuid describes it (in ring 3 it reports the host CPU). */
-static void gen_cpuinfo(struct sbuf *b, uint32_t arg)
+static void gen_cpuinfo(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   uint32_t r[4], v[4], brand[13] = {0};
   uint32_t khz = los_shared->clock.tsc_khz;
@@ -387,24 +504,27 @@ static void gen_cpuinfo(struct sbuf *b, uint32_t arg)
     name++;
   for (size_t n = strlen(name); n > 0 && name[n - 1] == ' '; n--)
     name[n - 1] = '\0';
-  sb_printf(b, "processor\t: 0\nvendor_id\t: ");
-  sb_put(b, (const char *)&v[1], 4);
-  sb_put(b, (const char *)&v[3], 4);
-  sb_put(b, (const char *)&v[2], 4);
-  sb_printf(b, "\ncpu family\t: %u\nmodel\t\t: %u\nmodel name\t: %s\n", family, model, name);
-  cpuid(1, 0, r);
-  sb_printf(b, "stepping\t: %u\ncpu MHz\t\t: %u.%03u\n", r[0] & 0xf, khz / 1000, khz % 1000);
-  sb_printf(b, "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\napicid\t\t: 0\n");
-  sb_printf(b, "fpu\t\t: yes\nflags\t\t:");
-  for (size_t i = 0; i < LOS_ARRAY_SIZE(cpu_flags); i++) {
-    cpuid(cpu_flags[i].leaf, 0, r);
-    if ((r[cpu_flags[i].reg] >> cpu_flags[i].bit) & 1)
-      sb_printf(b, " %s", cpu_flags[i].name);
+  for (uint32_t cpu = 0; cpu < synth_ncpus(); cpu++) {
+    sb_printf(b, "processor\t: %u\nvendor_id\t: ", cpu);
+    sb_put(b, (const char *)&v[1], 4);
+    sb_put(b, (const char *)&v[3], 4);
+    sb_put(b, (const char *)&v[2], 4);
+    sb_printf(b, "\ncpu family\t: %u\nmodel\t\t: %u\nmodel name\t: %s\n", family, model, name);
+    cpuid(1, 0, r);
+    sb_printf(b, "stepping\t: %u\ncpu MHz\t\t: %u.%03u\n", r[0] & 0xf, khz / 1000, khz % 1000);
+    sb_printf(b, "physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\ncpu cores\t: %u\n",
+              synth_ncpus(), cpu, synth_ncpus());
+    sb_printf(b, "apicid\t\t: %u\nfpu\t\t: yes\nflags\t\t:", cpu);
+    for (size_t i = 0; i < LOS_ARRAY_SIZE(cpu_flags); i++) {
+      cpuid(cpu_flags[i].leaf, 0, r);
+      if ((r[cpu_flags[i].reg] >> cpu_flags[i].bit) & 1)
+        sb_printf(b, " %s", cpu_flags[i].name);
+    }
+    sb_printf(b, "\nbogomips\t: %u.%02u\n\n", khz / 500, (khz % 500) / 5);
   }
-  sb_printf(b, "\nbogomips\t: %u.%02u\n\n", khz / 500, (khz % 500) / 5);
 }
 
-static void gen_uptime(struct sbuf *b, uint32_t arg)
+static void gen_uptime(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   struct synth_times t = synth_times();
 
@@ -414,15 +534,20 @@ static void gen_uptime(struct sbuf *b, uint32_t arg)
   sb_put(b, "\n", 1);
 }
 
-static void gen_kstat(struct sbuf *b, uint32_t arg)
+static void gen_kstat(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   struct synth_times t = synth_times();
   uint64_t busy = t.busy / NS_PER_TICK, idle = t.idle / NS_PER_TICK;
 
-  for (int i = 0; i < 2; i++)
-    sb_printf(b, "%s %lu 0 0 %lu 0 0 0 0 0 0\n", i ? "cpu0" : "cpu ", busy, idle);
-  sb_printf(b, "intr 0\nctxt 0\nbtime %lu\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n",
-            (uint64_t)(los_proc.start_real_ns / 1000000000ULL));
+  uint32_t n = synth_ncpus(), procs = 0;
+
+  sb_printf(b, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n", busy, idle);
+  for (uint32_t i = 0; i < n; i++) /* the vCPUs share the one measured split */
+    sb_printf(b, "cpu%u %lu 0 0 %lu 0 0 0 0 0 0\n", i, busy / n, idle / n);
+  for (uint32_t p = synth_pid_next(1); p != 0; p = synth_pid_next(p + 1))
+    procs++;
+  sb_printf(b, "intr 0\nctxt 0\nbtime %lu\nprocesses %u\nprocs_running 1\nprocs_blocked 0\n",
+            (uint64_t)(los_proc.start_real_ns / 1000000000ULL), procs);
 }
 
 /* Linux's load averages (fixed point, one sample per 5 s) over the
@@ -431,7 +556,7 @@ static void gen_kstat(struct sbuf *b, uint32_t arg)
 #define FIXED_1 (1ULL << FSHIFT)
 #define LOAD_FREQ (5ULL * 1000000000ULL)
 
-static void gen_loadavg(struct sbuf *b, uint32_t arg)
+static void gen_loadavg(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   static const uint64_t exps[3] = {1884, 2014, 2037}; /* 1, 5, 15 minutes */
   static uint64_t loads[3], sampled_up, sampled_busy;
@@ -451,24 +576,44 @@ static void gen_loadavg(struct sbuf *b, uint32_t arg)
     put_centi(b, (loads[i] >> FSHIFT) * 100 + (((loads[i] & (FIXED_1 - 1)) * 100) >> FSHIFT));
     sb_put(b, " ", 1);
   }
-  sb_printf(b, "1/1 1\n");
+  uint32_t procs = 0, last = 0;
+  for (uint32_t p = synth_pid_next(1); p != 0; p = synth_pid_next(p + 1), procs++)
+    last = p;
+  sb_printf(b, "1/%u %u\n", procs, last);
 }
 
+/* /proc/PID/task/TID shows the same files as /proc/PID but "task": it is
+ * the tail of the process's table. */
 static const struct snode pid_dir[] = {
-    SYN_FILE("cgroup", 0444, 0, gen_cgroup),   SYN_FILE("cmdline", 0444, 0, gen_strings),
-    SYN_FILE("comm", 0644, 0, gen_comm),       SYN_LINK("cwd", 0, gen_cwd),
-    SYN_FILE("environ", 0400, 1, gen_strings), SYN_LINK("exe", 0, gen_exe),
-    {"fd", SN_FDDIR, 0500, 0, NULL, NULL},     SYN_FILE("limits", 0444, 0, gen_limits),
-    SYN_FILE("maps", 0444, 0, gen_maps),       SYN_FILE("mountinfo", 0444, 0, gen_mountinfo),
-    SYN_FILE("mounts", 0444, 0, gen_mounts),   SYN_LINK("root", T_ROOT, gen_text),
-    SYN_FILE("stat", 0444, 0, gen_stat),       SYN_FILE("statm", 0444, 0, gen_statm),
-    SYN_FILE("status", 0444, 0, gen_status),   SYN_END,
+    {"task", SN_TASKS, 0555, 0, NULL, NULL},
+    SYN_FILE("cgroup", 0444, 0, gen_cgroup),
+    SYN_FILE("cmdline", 0444, 0, gen_strings),
+    SYN_FILE("comm", 0644, 0, gen_comm),
+    SYN_LINK("cwd", 0, gen_cwd),
+    SYN_FILE("environ", 0400, 1, gen_strings),
+    SYN_LINK("exe", 0, gen_exe),
+    {"fd", SN_FDDIR, 0500, 0, NULL, NULL},
+    {"fdinfo", SN_FDINFO, 0500, 0, NULL, NULL},
+    SYN_FILE("limits", 0444, 0, gen_limits),
+    SYN_FILE("maps", 0444, 0, gen_maps),
+    SYN_FILE("mountinfo", 0444, 0, gen_mountinfo),
+    SYN_FILE("mounts", 0444, 0, gen_mounts),
+    SYN_LINK("root", T_ROOT, gen_text),
+    SYN_FILE("stat", 0444, 0, gen_stat),
+    SYN_FILE("statm", 0444, 0, gen_statm),
+    SYN_FILE("status", 0444, 0, gen_status),
+    SYN_END,
 };
+
+const struct snode los_procfs_pid = SYN_DIR("", 0555, pid_dir);
+const struct snode los_procfs_tid = SYN_DIR("", 0555, pid_dir + 1);
 
 static const struct snode sys_kernel[] = {
     SYN_FILE("hostname", 0644, 0, gen_hostname),
+    SYN_FILE("ngroups_max", 0444, NGROUPS_MAX, gen_number),
     SYN_FILE("osrelease", 0444, T_OSRELEASE, gen_text),
     SYN_FILE("ostype", 0444, T_OSTYPE, gen_text),
+    SYN_FILE("pid_max", 0644, PID_MAX, gen_number),
     SYN_END,
 };
 static const struct snode sys_vm[] = {SYN_FILE("overcommit_memory", 0644, T_OVERCOMMIT, gen_text),
@@ -477,19 +622,19 @@ static const struct snode sys_dir[] = {SYN_DIR("kernel", 0555, sys_kernel),
                                        SYN_DIR("vm", 0555, sys_vm), SYN_END};
 
 static const struct snode proc_root[] = {
-    SYN_DIR("1", 0555, pid_dir),
     SYN_FILE("cgroups", 0444, 0, gen_cgroups),
     SYN_FILE("cpuinfo", 0444, 0, gen_cpuinfo),
     SYN_FILE("filesystems", 0444, T_FILESYSTEMS, gen_text),
     SYN_FILE("loadavg", 0444, 0, gen_loadavg),
     SYN_FILE("meminfo", 0444, 0, gen_meminfo),
     SYN_LINK("mounts", T_SELF_MOUNTS, gen_text),
-    SYN_LINK("self", T_SELF, gen_text),
+    SYN_LINK("self", 0, gen_self),
     SYN_FILE("stat", 0444, 0, gen_kstat),
     SYN_DIR("sys", 0555, sys_dir),
+    SYN_LINK("thread-self", 1, gen_self),
     SYN_FILE("uptime", 0444, 0, gen_uptime),
     SYN_FILE("version", 0444, T_VERSION, gen_text),
     SYN_END,
 };
 
-const struct snode los_procfs_root = SYN_DIR("", 0555, proc_root);
+const struct snode los_procfs_root = {"", SN_PIDS, 0555, 0, NULL, proc_root};

@@ -244,7 +244,7 @@ static int64_t do_open(int dirfd, uint64_t upath, int flags, uint32_t mode)
 
   if (rc < 0)
     return rc;
-  if ((rc = vfs_open(dirfd, pathbuf, flags, mode, &f)) < 0)
+  if ((rc = vfs_open(dirfd, pathbuf, flags | VFS_O_PERM, mode, &f)) < 0)
     return rc;
   rc = fd_install(f, (flags & O_CLOEXEC) != 0, 0);
   if (rc < 0)
@@ -459,31 +459,47 @@ SYSDEF(readlinkat)
   return do_readlink((int)a0, a1, a2, a3);
 }
 
-/* Permission check against the function's identity, as the kernel does. */
+/* Permission check against the function's identity, as the kernel does:
+ * with the real ids, and for root its permitted capabilities (access(2)'s
+ * rule); AT_EACCESS uses the effective set. */
 static int64_t do_access(int dirfd, uint64_t upath, uint32_t mode, int flags)
 {
   static struct vres r;
   struct los_kstat k;
-  uint32_t bits;
+  uint64_t caps;
   int rc = los_copy_str(pathbuf, upath, sizeof(pathbuf));
 
   if (rc < 0)
     return rc;
-  if (mode & ~7u)
+  if (mode & ~7u || (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)))
     return -EINVAL;
-  if ((rc = vfs_resolve(dirfd, pathbuf, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &r)) < 0)
+  if (pathbuf[0] == '\0' && (flags & AT_EMPTY_PATH)) {
+    struct los_file *f = dirfd == AT_FDCWD ? NULL : fd_get(dirfd);
+    if (dirfd != AT_FDCWD && f == NULL)
+      return -EBADF;
+    if (f != NULL && (f->path == NULL || (f->type == LF_STDIO && f->vn.up == NULL)))
+      return 0; /* a pipe of the function's own */
+    rc = f != NULL ? vfs_resolve(AT_FDCWD, f->path, 0, &r) : vfs_resolve(AT_FDCWD, ".", 0, &r);
+  } else {
+    rc = vfs_resolve(dirfd, pathbuf, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &r);
+  }
+  if (rc < 0)
     return rc;
   if (!r.exists)
     return -ENOENT;
+  if (r.magic != NULL)
+    return 0; /* stdio through /proc/self/fd: the function's own pipe */
   vfs_stat(&r.node, &k);
-  if ((mode & 2) && !r.node.writable)
+  if (flags & AT_EACCESS)
+    caps = los_proc.caps[TL_CAP_EFFECTIVE];
+  else
+    caps = los_proc.uid == 0 ? los_proc.caps[TL_CAP_PERMITTED] : 0;
+  if ((rc = vfs_permission(&k, mode, caps)) < 0)
+    return rc;
+  /* a read-only mount is reported after the permission, as Linux does */
+  if ((mode & 2) && !r.node.writable && (S_ISREG(k.mode) || S_ISDIR(k.mode) || S_ISLNK(k.mode)))
     return -EROFS;
-  if (los_proc.uid == 0) /* root: x needs some x bit, r/w always pass */
-    return (mode & 1) && !S_ISDIR(k.mode) && !(k.mode & 0111) ? -EACCES : 0;
-  bits = k.uid == los_proc.uid   ? (k.mode >> 6) & 7
-         : k.gid == los_proc.gid ? (k.mode >> 3) & 7
-                                 : k.mode & 7;
-  return (bits & mode) == mode ? 0 : -EACCES;
+  return 0;
 }
 
 SYSDEF(access)
@@ -716,29 +732,27 @@ SYSDEF(rmdir)
   return with_path(a0, do_unlink, AT_FDCWD, AT_REMOVEDIR);
 }
 
-static int64_t do_rename(int odir, uint64_t op, int ndir, uint64_t np)
+static int64_t do_rename(int odir, uint64_t op, int ndir, uint64_t np, unsigned flags)
 {
   int rc = los_copy_str(pathbuf, op, sizeof(pathbuf));
   if (rc < 0 || (rc = los_copy_str(pathbuf2, np, sizeof(pathbuf2))) < 0)
     return rc;
-  return vfs_rename(odir, pathbuf, ndir, pathbuf2);
+  return vfs_rename(odir, pathbuf, ndir, pathbuf2, flags);
 }
 
 SYSDEF(rename)
 {
-  return do_rename(AT_FDCWD, a0, AT_FDCWD, a1);
+  return do_rename(AT_FDCWD, a0, AT_FDCWD, a1, 0);
 }
 
 SYSDEF(renameat)
 {
-  return do_rename((int)a0, a1, (int)a2, a3);
+  return do_rename((int)a0, a1, (int)a2, a3, 0);
 }
 
 SYSDEF(renameat2)
 {
-  if (a4 != 0)
-    return -EINVAL;
-  return do_rename((int)a0, a1, (int)a2, a3);
+  return do_rename((int)a0, a1, (int)a2, a3, (unsigned)a4);
 }
 
 static int64_t do_symlink(uint64_t target, int dirfd, uint64_t upath)
@@ -775,7 +789,7 @@ SYSDEF(truncate)
 {
   struct los_file *f;
   int rc = los_copy_str(pathbuf, a0, sizeof(pathbuf));
-  if (rc < 0 || (rc = vfs_open(AT_FDCWD, pathbuf, O_WRONLY, 0, &f)) < 0)
+  if (rc < 0 || (rc = vfs_open(AT_FDCWD, pathbuf, O_WRONLY | VFS_O_PERM, 0, &f)) < 0)
     return rc;
   rc = vfs_truncate(f, a1);
   file_put(f);
@@ -790,40 +804,6 @@ SYSDEF(fsync)
 SYSDEF(fdatasync)
 {
   return fd_get((int)a0) ? 0 : -EBADF;
-}
-
-static int64_t chmod_at(int dirfd, uint64_t upath, uint32_t mode, int flags)
-{
-  static struct vres r;
-  int rc = los_copy_str(pathbuf, upath, sizeof(pathbuf));
-  if (rc < 0 ||
-      (rc = vfs_resolve(dirfd, pathbuf, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW | VFS_UPPER,
-                        &r)) < 0)
-    return rc;
-  return r.exists ? vfs_chmod(&r, mode) : -ENOENT;
-}
-
-SYSDEF(chmod)
-{
-  return chmod_at(AT_FDCWD, a0, (uint32_t)a1, 0);
-}
-
-SYSDEF(fchmodat)
-{
-  return chmod_at((int)a0, a1, (uint32_t)a2, 0);
-}
-
-SYSDEF(fchmod)
-{
-  struct los_file *f = fd_get((int)a0);
-  if (f == NULL)
-    return -EBADF;
-  if (f->vn.syn != NULL)
-    return f->vn.writable ? -EPERM : -EROFS;
-  if (f->vn.up == NULL)
-    return f->vn.writable ? -EOPNOTSUPP : -EROFS;
-  f->vn.up->mode = (f->vn.up->mode & S_IFMT) | ((uint32_t)a1 & 07777);
-  return 0;
 }
 
 SYSDEF(umask)
@@ -869,12 +849,16 @@ static int64_t statfs_out(const char *path, uint64_t ubuf, int64_t magic)
   s->f_bsize = s->f_frsize = 4096;
   s->f_namelen = 255;
   s->f_flags = m != NULL && m->ro ? 1 : 0; /* ST_RDONLY */
-  if (m != NULL && strcmp(m->fstype, "overlay") == 0) {
+  /* the image is full; what is written lands in memory: tmpfs and a
+   * writable root (like overlayfs, which reports its upper layer) show the
+   * memory pool */
+  bool overlay = m != NULL && strcmp(m->fstype, "overlay") == 0;
+  if (overlay && m->ro) {
     s->f_blocks = los_image.size / 4096;
     s->f_files = los_image.inos;
-  } else if (m != NULL && strcmp(m->fstype, "tmpfs") == 0) { /* the memory pool */
-    s->f_blocks = los_mm_pool_size() / 4096;
-    s->f_bfree = s->f_bavail = (los_mm_pool_size() - los_mm_mapped()) / 4096;
+  } else if (overlay || (m != NULL && strcmp(m->fstype, "tmpfs") == 0)) {
+    s->f_blocks = s->f_files = los_mm_pool_size() / 4096;
+    s->f_bfree = s->f_bavail = s->f_ffree = (los_mm_pool_size() - los_mm_mapped()) / 4096;
   }
   return 0;
 }
@@ -933,38 +917,4 @@ SYSDEF(sendfile)
       break;
   }
   return total;
-}
-
-#define UTIME_NOW_ ((1L << 30) - 1)
-#define UTIME_OMIT_ ((1L << 30) - 2)
-
-SYSDEF(utimensat)
-{
-  static struct vres r;
-  struct los_ts t[2];
-  const struct los_ts *ut = (const struct los_ts *)a2;
-  uint64_t now = los_time_realtime_ns();
-  int rc;
-
-  if (a1 == 0)
-    return -EINVAL; /* futimens on an fd: handled by path only for now */
-  if ((rc = los_copy_str(pathbuf, a1, sizeof(pathbuf))) < 0)
-    return rc;
-  if (ut != NULL && !USER_OK(a2, sizeof(t), false))
-    return -EFAULT;
-  for (int i = 0; i < 2; i++) {
-    t[i] = ut ? ut[i] : (struct los_ts){0, UTIME_NOW_};
-    if (t[i].nsec == UTIME_NOW_)
-      t[i] = (struct los_ts){(int64_t)(now / 1000000000ULL), (int64_t)(now % 1000000000ULL)};
-    else if (t[i].nsec != UTIME_OMIT_ && (t[i].nsec < 0 || t[i].nsec >= 1000000000))
-      return -EINVAL;
-  }
-  rc = vfs_resolve((int)a0, pathbuf,
-                   (a3 & AT_SYMLINK_NOFOLLOW) ? VFS_UPPER : VFS_FOLLOW | VFS_UPPER, &r);
-  if (rc < 0)
-    return rc;
-  if (!r.exists)
-    return -ENOENT;
-  return vfs_utimes(&r, t[0].nsec == UTIME_OMIT_ ? NULL : &t[0],
-                    t[1].nsec == UTIME_OMIT_ ? NULL : &t[1]);
 }

@@ -45,6 +45,16 @@ enum cg_value {
   CG1_MEMSW_LIMIT,
 };
 
+/* The trustlet's vCPUs, numbered from 0, as a list. */
+static void put_cpus(struct sbuf *b)
+{
+  uint32_t n = synth_ncpus();
+  if (n > 1)
+    sb_printf(b, "0-%u\n", n - 1);
+  else
+    sb_printf(b, "0\n");
+}
+
 /* Limits are page-granular in the kernel. */
 static uint64_t pages(uint64_t v)
 {
@@ -78,14 +88,14 @@ static uint64_t weight(uint64_t shares)
   return shares == 0 ? DEFAULT_WEIGHT : 1 + ((shares - 2) * 9999) / 262142;
 }
 
-static void gen_cg(struct sbuf *b, uint32_t which)
+static void gen_cg(struct sbuf *b, uint32_t which, uint32_t pid)
 {
   const struct tl_limits *l = limits();
 
   switch ((enum cg_value)which) {
   case CG_CONTROLLERS: sb_printf(b, "cpuset cpu memory pids\n"); break;
   case CG_PROCS: sb_printf(b, "1\n"); break;
-  case CG_CPUS:
+  case CG_CPUS: put_cpus(b); break;
   case CG_MEMS: sb_printf(b, "0\n"); break;
   case CG_PIDS_CURRENT: sb_printf(b, "1\n"); break;
   case CG_PIDS_MAX: put_max(b, l->pids_limit); break;
@@ -189,14 +199,13 @@ const struct snode *los_cgroup_kids(void)
 
 const struct snode los_cgroupfs_root = {"", SN_CGROUP, 0755, 0, NULL, NULL};
 
-/* One vCPU, numbered 0. */
-static void gen_cpus(struct sbuf *b, uint32_t arg)
+static void gen_cpus(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
-  sb_printf(b, "0\n");
+  put_cpus(b);
 }
 
 /* The LibOS maps 4 KiB pages only. */
-static void gen_thp(struct sbuf *b, uint32_t arg)
+static void gen_thp(struct sbuf *b, uint32_t arg, uint32_t pid)
 {
   sb_printf(b, "always madvise [never]\n");
 }

@@ -1,5 +1,6 @@
 /* Path resolution over the merged view, and the operations on it. */
 #include <linux/fcntl.h>
+#include <linux/fs.h>
 #include <linux/stat.h>
 
 #include "attest.h"
@@ -97,6 +98,9 @@ static void dev_init(bool terminal)
     memcpy(n->data, dev_links[i].target, len);
     n->size = len;
   }
+  /* POSIX shared memory (shm_open): a private tmpfs, as runc's default mount */
+  struct mnode *shm = dev_node(dev, "shm", S_IFDIR | 01777, 0);
+  shm->opaque = shm->mount = true;
   if (terminal)
     tty_init(dev);
   los_attest_dev_init(dev);
@@ -106,12 +110,19 @@ static void dev_init(bool terminal)
 
 void los_vfs_init(const struct tl_boot *b, bool readonly_root)
 {
+  struct erofs_inode root;
   struct mnode *tmp;
 
   los_image_mount(b);
   root_writable = !readonly_root;
-  upper_root = mnode_new(S_IFDIR | 0755);
+  upper_root = vfs_root_node(S_IFDIR | 0755);
   upper_root->refs = 1;
+  if (erofs_iget(&los_image, los_image.root_nid, &root) == 0) { /* the image's root shows */
+    upper_root->mode = root.mode;
+    upper_root->uid = root.uid;
+    upper_root->gid = root.gid;
+    upper_root->mtime = upper_root->ctime = (struct los_ts){(int64_t)root.mtime, root.mtime_nsec};
+  }
   tmp = mnode_new(S_IFDIR | 01777);
   tmp->uid = tmp->gid = 0;
   tmp->opaque = tmp->mount = true;
@@ -136,7 +147,7 @@ bool vfs_is_dir(const struct vnode *vn)
   return erofs_iget(&los_image, vn->low, &ino) == 0 && S_ISDIR(ino.mode);
 }
 
-static uint32_t vn_mode(const struct vnode *vn)
+uint32_t vfs_mode(const struct vnode *vn)
 {
   struct erofs_inode ino;
   if (vn->syn != NULL)
@@ -439,7 +450,7 @@ int vfs_resolve(int dirfd, const char *path, unsigned flags, struct vres *res)
     if (rc < 0)
       return rc;
     /* a trailing slash follows a final link too, as on Linux */
-    if (S_ISLNK(vn_mode(&child)) && (!last || (flags & VFS_FOLLOW) || *rest != '\0')) {
+    if (S_ISLNK(vfs_mode(&child)) && (!last || (flags & VFS_FOLLOW) || *rest != '\0')) {
       if (child.syn != NULL && (res->magic = synth_magic(&child)) != NULL) {
         /* /proc/1/fd/N of stdio names the open file itself */
         if (!last)
@@ -514,7 +525,7 @@ int vfs_stat(const struct vnode *vn, struct los_kstat *st)
 }
 
 /* Copy a lower regular file into the upper layer (first write). */
-static int copy_up_file(struct vres *r)
+int vfs_copy_up_file(struct vres *r)
 {
   struct erofs_inode ino;
   struct mnode *n;
@@ -539,9 +550,10 @@ static int copy_up_file(struct vres *r)
   return 0;
 }
 
-static int create_node(struct vres *r, uint32_t mode, struct mnode **out)
+int vfs_create_node(struct vres *r, uint32_t mode, struct mnode **out)
 {
   struct mnode *n;
+  int rc;
 
   if (!r->parent.writable)
     return -EROFS;
@@ -549,6 +561,8 @@ static int create_node(struct vres *r, uint32_t mode, struct mnode **out)
     return -EACCES;
   if (r->parent.up == NULL)
     return -EIO;
+  if ((rc = vfs_may_create(&r->parent)) < 0)
+    return rc;
   n = mnode_new(mode);
   if (n == NULL)
     return -ENOSPC;
@@ -598,6 +612,20 @@ static struct los_file *file_new(const struct vres *r, int flags)
   return f;
 }
 
+/* What the access mode asks of the file's permission bits (a new file
+ * has been checked through its directory). */
+static int open_permission(const struct vnode *vn, int acc, int flags)
+{
+  struct los_kstat k;
+  uint32_t mask = acc == O_RDONLY ? 4 : acc == O_WRONLY ? 2 : 6;
+
+  if (flags & O_TRUNC)
+    mask |= 2;
+  if (vfs_stat(vn, &k) < 0)
+    return -EIO;
+  return vfs_permission(&k, mask, los_proc.caps[TL_CAP_EFFECTIVE]);
+}
+
 int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_file **out)
 {
   static struct vres r;
@@ -606,6 +634,7 @@ int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_f
   unsigned rf =
       ((flags & O_NOFOLLOW) ? 0 : VFS_FOLLOW) | ((wr || (flags & O_CREAT)) ? VFS_UPPER : 0);
   int rc = vfs_resolve(dirfd, path, rf, &r);
+  bool created = false;
   struct mnode *n;
 
   if (rc < 0)
@@ -617,19 +646,24 @@ int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_f
   if (!r.exists) {
     if (!(flags & O_CREAT))
       return -ENOENT;
-    if ((rc = create_node(&r, S_IFREG | (mode & 07777 & ~los_proc.umask), &n)) < 0)
+    if ((rc = vfs_create_node(&r, S_IFREG | (mode & 07777 & ~los_proc.umask), &n)) < 0)
       return rc;
     r.node = VNODE(n, LOS_NO_NID, r.parent.writable);
+    created = true;
   } else if ((flags & O_CREAT) && (flags & O_EXCL)) {
     return -EEXIST;
   }
-  uint32_t m = vn_mode(&r.node);
+  uint32_t m = vfs_mode(&r.node);
   if (S_ISLNK(m) && (flags & O_NOFOLLOW) && !(flags & O_PATH))
     return -ELOOP;
   if ((flags & O_DIRECTORY) && !S_ISDIR(m))
     return -ENOTDIR;
   if (S_ISDIR(m) && wr)
     return -EISDIR;
+  if ((flags & VFS_O_PERM) && !created && !(flags & O_PATH) && !S_ISLNK(m) &&
+      (rc = open_permission(&r.node, acc, flags)) < 0)
+    return rc;
+  flags &= ~VFS_O_PERM;
   if (S_ISSOCK(m) && !(flags & O_PATH))
     return -ENXIO;
   if (S_ISFIFO(m) && !(flags & O_PATH) && r.node.up != NULL)
@@ -639,7 +673,7 @@ int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_f
   if (wr && !(flags & O_PATH) && !S_ISCHR(m)) {
     if (!r.node.writable)
       return -EROFS;
-    if (r.node.up == NULL && (rc = copy_up_file(&r)) < 0)
+    if (r.node.up == NULL && (rc = vfs_copy_up_file(&r)) < 0)
       return rc;
     if ((flags & O_TRUNC) && r.node.up->size > 0) {
       memset(r.node.up->data, 0, r.node.up->size);
@@ -855,7 +889,7 @@ int vfs_mknod(int dirfd, const char *path, uint32_t mode, struct mnode **out)
     return rc;
   if (r.exists)
     return -EEXIST;
-  if ((rc = create_node(&r, (mode & S_IFMT) | (mode & 07777 & ~los_proc.umask), &n)) < 0)
+  if ((rc = vfs_create_node(&r, (mode & S_IFMT) | (mode & 07777 & ~los_proc.umask), &n)) < 0)
     return rc;
   if (out != NULL)
     *out = n;
@@ -872,13 +906,13 @@ int vfs_mkdir(int dirfd, const char *path, uint32_t mode)
     return rc;
   if (r.exists)
     return -EEXIST;
-  rc = create_node(&r, S_IFDIR | (mode & 07777 & ~los_proc.umask), &n);
+  rc = vfs_create_node(&r, S_IFDIR | (mode & 07777 & ~los_proc.umask), &n);
   if (rc == 0)
     n->opaque = true; /* a new directory hides any older lower one */
   return rc;
 }
 
-static bool dir_empty(const struct vnode *vn)
+bool vfs_dir_empty(const struct vnode *vn)
 {
   struct los_file f = {.type = LF_DIR, .vn = *vn, .pos = 2};
   char buf[512];
@@ -889,13 +923,17 @@ static bool dir_empty(const struct vnode *vn)
 }
 
 /* Remove name: drop the upper entry; hide a lower one with a whiteout. */
-static int remove_entry(struct vres *r)
+int vfs_remove_entry(struct vres *r)
 {
   struct mdirent *e = mnode_find(r->parent.up, r->name, strlen(r->name));
   bool lower = r->parent.low != LOS_NO_NID && !r->parent.up->opaque &&
                lower_lookup(r->parent.low, r->name, strlen(r->name)) != LOS_NO_NID;
   struct mnode *wh;
 
+  if (e != NULL && !S_ISDIR(e->node->mode) && !e->node->whiteout && e->node->nlink > 0) {
+    e->node->nlink--; /* hard links: one name fewer; open files keep the node */
+    e->node->ctime = los_ts_now();
+  }
   if (e != NULL)
     mnode_unlink(r->parent.up, e);
   if (!lower)
@@ -905,6 +943,16 @@ static int remove_entry(struct vres *r)
     return -ENOSPC;
   wh->whiteout = true;
   return mnode_link(r->parent.up, r->name, wh);
+}
+
+/* Whether the last component of path is name ("." or ".."), as rmdir checks. */
+static bool last_is(const char *path, const char *name)
+{
+  size_t n = strlen(path), len = strlen(name);
+  while (n > 1 && path[n - 1] == '/')
+    n--;
+  return n >= len && memcmp(path + n - len, name, len) == 0 &&
+         (n == len || path[n - len - 1] == '/');
 }
 
 int vfs_unlink(int dirfd, const char *path, bool dir)
@@ -917,12 +965,16 @@ int vfs_unlink(int dirfd, const char *path, bool dir)
     return rc;
   if (!r.exists)
     return -ENOENT;
-  m = vn_mode(&r.node);
+  m = vfs_mode(&r.node);
   if (dir && !S_ISDIR(m))
     return -ENOTDIR;
   if (!dir && S_ISDIR(m))
     return -EISDIR;
-  if (r.node.mnt)
+  if (dir && last_is(path, "."))
+    return -EINVAL;
+  if (dir && last_is(path, ".."))
+    return -ENOTEMPTY;
+  if (r.node.mnt || strcmp(r.path, "/") == 0)
     return -EBUSY;
   if (!r.parent.writable)
     return -EROFS;
@@ -930,9 +982,11 @@ int vfs_unlink(int dirfd, const char *path, bool dir)
     return -EACCES;
   if (r.parent.up == NULL)
     return -EIO;
-  if (dir && !dir_empty(&r.node))
+  if ((rc = vfs_may_delete(&r.parent, &r.node)) < 0)
+    return rc;
+  if (dir && !vfs_dir_empty(&r.node))
     return -ENOTEMPTY;
-  return remove_entry(&r);
+  return vfs_remove_entry(&r);
 }
 
 int vfs_symlink(const char *target, int dirfd, const char *path)
@@ -946,7 +1000,7 @@ int vfs_symlink(const char *target, int dirfd, const char *path)
     return rc;
   if (r.exists)
     return -EEXIST;
-  if ((rc = create_node(&r, S_IFLNK | 0777, &n)) < 0)
+  if ((rc = vfs_create_node(&r, S_IFLNK | 0777, &n)) < 0)
     return rc;
   if (mnode_reserve(n, len + 1) < 0)
     return -ENOSPC;
@@ -955,52 +1009,115 @@ int vfs_symlink(const char *target, int dirfd, const char *path)
   return 0;
 }
 
+/* A renamed object must live in the upper layer alone: files are copied up,
+ * directories that merge with the image cannot move (EXDEV, as overlayfs
+ * without redirect_dir says; mv then copies). */
+static int rename_source(struct vres *r)
+{
+  if (!S_ISDIR(vfs_mode(&r->node)))
+    return r->node.up == NULL ? vfs_copy_up_file(r) : 0;
+  if (r->node.up == NULL || (r->node.low != LOS_NO_NID && !r->node.up->opaque))
+    return -EXDEV;
+  r->node.up->opaque = true; /* nothing of the image below its new name shows through */
+  return 0;
+}
+
+static bool path_below(const char *p, const char *dir)
+{
+  size_t n = strlen(dir);
+  return strncmp(p, dir, n) == 0 && p[n] == '/';
+}
+
+/* RENAME_EXCHANGE: both names swap their objects. */
+static int rename_exchange(struct vres *a, struct vres *b)
+{
+  struct mdirent *ea, *eb;
+  struct mnode *t;
+  bool da = S_ISDIR(vfs_mode(&a->node)), db = S_ISDIR(vfs_mode(&b->node));
+  int rc;
+
+  if (path_below(a->path, b->path) || path_below(b->path, a->path))
+    return -EINVAL;
+  if ((rc = rename_source(a)) < 0 || (rc = rename_source(b)) < 0)
+    return rc;
+  ea = mnode_find(a->parent.up, a->name, strlen(a->name));
+  eb = mnode_find(b->parent.up, b->name, strlen(b->name));
+  if (ea == NULL || eb == NULL)
+    return -EIO;
+  t = ea->node;
+  ea->node = eb->node;
+  eb->node = t;
+  if (da != db) { /* a directory changed parents: their link counts follow */
+    a->parent.up->nlink += da ? -1u : 1u;
+    b->parent.up->nlink += db ? -1u : 1u;
+  }
+  mnode_touch(a->parent.up);
+  mnode_touch(b->parent.up);
+  return 0;
+}
+
 /* rename within the upper layer; lower sources are copied up first. */
-int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags)
 {
   static struct vres from, to;
   struct mnode *n;
   int rc = vfs_resolve(olddirfd, oldpath, VFS_UPPER, &from);
 
+  if (flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE))
+    return -EINVAL; /* RENAME_WHITEOUT is overlayfs's own business */
+  if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE))
+    return -EINVAL;
   if (rc < 0)
     return rc;
   if (!from.exists)
     return -ENOENT;
   if ((rc = vfs_resolve(newdirfd, newpath, VFS_UPPER, &to)) < 0)
     return rc;
-  if (from.node.mnt || (to.exists && to.node.mnt))
+  if (to.exists && (flags & RENAME_NOREPLACE))
+    return -EEXIST;
+  if (!to.exists && (flags & RENAME_EXCHANGE))
+    return -ENOENT;
+  if (from.node.mnt || (to.exists && to.node.mnt) || strcmp(from.path, "/") == 0)
     return -EBUSY;
+  if (los_vfs_mount_of(from.path) != los_vfs_mount_of(to.path))
+    return -EXDEV; /* before EROFS, as Linux: mv then copies */
   if (!from.parent.writable || !to.parent.writable)
     return -EROFS;
   if (from.parent.syn != NULL || to.parent.syn != NULL)
     return -EACCES;
-  if (from.node.up == NULL) {
-    if (S_ISDIR(vn_mode(&from.node)))
-      return -EXDEV; /* like overlayfs without redirect_dir */
-    if ((rc = copy_up_file(&from)) < 0)
-      return rc;
-  }
+  if ((rc = vfs_may_delete(&from.parent, &from.node)) < 0 ||
+      (rc = to.exists ? vfs_may_delete(&to.parent, &to.node) : vfs_may_create(&to.parent)) < 0)
+    return rc;
   if (to.exists && to.node.up == from.node.up && to.node.low == from.node.low)
     return 0; /* the same file: nothing to do, as on Linux */
-  if (to.exists && S_ISDIR(vn_mode(&to.node)) != S_ISDIR(vn_mode(&from.node)))
-    return S_ISDIR(vn_mode(&to.node)) ? -EISDIR : -ENOTDIR;
-  if (to.exists && S_ISDIR(vn_mode(&to.node)) && !dir_empty(&to.node))
+  if (flags & RENAME_EXCHANGE)
+    return rename_exchange(&from, &to);
+  if (to.exists && S_ISDIR(vfs_mode(&to.node)) != S_ISDIR(vfs_mode(&from.node)))
+    return S_ISDIR(vfs_mode(&to.node)) ? -EISDIR : -ENOTDIR;
+  if (to.exists && S_ISDIR(vfs_mode(&to.node)) && !vfs_dir_empty(&to.node))
     return -ENOTEMPTY;
-  if (S_ISDIR(vn_mode(&from.node)) && strncmp(to.path, from.path, strlen(from.path)) == 0 &&
-      to.path[strlen(from.path)] == '/')
+  if (S_ISDIR(vfs_mode(&from.node)) && path_below(to.path, from.path))
     return -EINVAL; /* into its own subtree */
+  if ((rc = rename_source(&from)) < 0)
+    return rc;
   n = from.node.up;
+  if (to.exists && to.node.up != NULL && !S_ISDIR(to.node.up->mode) && to.node.up->nlink > 0)
+    to.node.up->nlink--; /* the replaced file loses that name */
   n->refs++;
+  n->nlink += S_ISDIR(n->mode) ? 0 : 1; /* vfs_remove_entry takes the old name's */
   rc = mnode_link(to.parent.up, to.name, n);
   if (rc == 0)
-    rc = remove_entry(&from);
+    rc = vfs_remove_entry(&from);
+  else
+    n->nlink -= S_ISDIR(n->mode) ? 0 : 1;
+  n->ctime = los_ts_now();
   mnode_put(n);
   return rc;
 }
 
 /* The upper node of a resolved, writable object (copying it up first);
  * attribute changes land there. */
-static struct mnode *upper_for_attrs(const struct vres *r, int *rc)
+struct mnode *vfs_upper_for_attrs(const struct vres *r, int *rc)
 {
   static struct vres c;
 
@@ -1011,34 +1128,9 @@ static struct mnode *upper_for_attrs(const struct vres *r, int *rc)
   }
   c = *r;
   if (c.node.up == NULL)
-    *rc = S_ISDIR(vn_mode(&c.node)) ? copy_up_dir(&c.parent, c.name, &c.node) : copy_up_file(&c);
+    *rc =
+        S_ISDIR(vfs_mode(&c.node)) ? copy_up_dir(&c.parent, c.name, &c.node) : vfs_copy_up_file(&c);
   return *rc < 0 ? NULL : c.node.up;
-}
-
-int vfs_chmod(const struct vres *r, uint32_t mode)
-{
-  int rc;
-  struct mnode *n = upper_for_attrs(r, &rc);
-
-  if (n == NULL)
-    return rc;
-  n->mode = (n->mode & S_IFMT) | (mode & 07777);
-  n->ctime = n->mtime;
-  return 0;
-}
-
-int vfs_utimes(const struct vres *r, const struct los_ts *atime, const struct los_ts *mtime)
-{
-  int rc;
-  struct mnode *n = upper_for_attrs(r, &rc);
-
-  if (n == NULL)
-    return rc;
-  if (atime)
-    n->atime = *atime;
-  if (mtime)
-    n->mtime = *mtime;
-  return 0;
 }
 
 int vfs_chdir(const char *path)

@@ -50,7 +50,8 @@ struct vnode {
   bool writable;           /* inside a writable tree */
   bool mnt;                /* a mount point, masked or read-only path: cannot be removed */
   const struct snode *syn; /* synthetic node (then up and low are unused), or NULL */
-  uint32_t sarg;           /* its argument: the fd of a /proc/1/fd entry */
+  uint32_t sarg;           /* its argument: the fd of a /proc/PID/fd entry */
+  uint32_t spid;           /* the process of a node below /proc/PID (0: none) */
 };
 
 struct los_kstat {
@@ -116,6 +117,8 @@ void los_vfs_add_mounts(const struct tl_boot *b);
 const struct los_mount *los_vfs_mount(uint32_t i);
 /* The mount holding canonical path `path` (the last one mounted there). */
 const struct los_mount *los_vfs_mount_of(const char *path);
+/* Its index in mount order. */
+uint32_t los_vfs_mount_index(const char *path);
 
 /* Resolution flags */
 #define VFS_FOLLOW 1u /* follow a final symlink */
@@ -134,6 +137,10 @@ struct vres {
  * last component is not an error: res->exists is false. */
 int vfs_resolve(int dirfd, const char *path, unsigned flags, struct vres *res);
 int vfs_stat(const struct vnode *vn, struct los_kstat *st);
+/* An open for the function: the file's permission bits are checked against
+ * its identity (the LibOS's own opens, e.g. of the program, are not). Never
+ * a Linux open flag: the syscalls clear it from what the function passes. */
+#define VFS_O_PERM (1 << 30)
 int vfs_open(int dirfd, const char *path, int flags, uint32_t mode, struct los_file **out);
 int64_t vfs_read(struct los_file *f, void *buf, uint64_t len, uint64_t off);
 int64_t vfs_write(struct los_file *f, const void *buf, uint64_t len, uint64_t off);
@@ -144,12 +151,32 @@ int vfs_mkdir(int dirfd, const char *path, uint32_t mode);
  * be NULL) is the node, owned by its directory. */
 int vfs_mknod(int dirfd, const char *path, uint32_t mode, struct mnode **out);
 int vfs_unlink(int dirfd, const char *path, bool dir);
-int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+/* flags: RENAME_NOREPLACE or RENAME_EXCHANGE */
+int vfs_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+               unsigned flags);
 int vfs_symlink(const char *target, int dirfd, const char *path);
 int vfs_truncate(struct los_file *f, uint64_t len);
+/* vfs_ops.c: attribute changes copy the node up and follow Linux's rules
+ * for the function's uid, groups and effective capabilities. */
 int vfs_chmod(const struct vres *r, uint32_t mode);
-/* Set times (NULL fields keep the old value) on the node, copying it up. */
-int vfs_utimes(const struct vres *r, const struct los_ts *atime, const struct los_ts *mtime);
+/* uid or gid ~0u: unchanged. */
+int vfs_chown(const struct vres *r, uint32_t uid, uint32_t gid);
+/* Set times (NULL fields keep the old value); now: both are the current
+ * time (then write permission is enough). */
+int vfs_utimes(const struct vres *r, const struct los_ts *atime, const struct los_ts *mtime,
+               bool now);
+/* Give an open file of the image an upper node (attribute changes through an fd). */
+int vfs_file_copy_up(struct los_file *f);
+/* A hard link in the upper layer (an image file is copied up first). */
+int vfs_link(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, bool follow);
+/* mknod: regular files only; devices EPERM, FIFOs and sockets EOPNOTSUPP. */
+/* fallocate modes 0, FALLOC_FL_KEEP_SIZE and KEEP_SIZE|PUNCH_HOLE. */
+int vfs_fallocate(struct los_file *f, int mode, uint64_t off, uint64_t len);
+bool vfs_capable(int cap);
+bool vfs_in_group(uint32_t gid);
+/* 0 when the function may access k for mask (4 read, 2 write, 1 execute)
+ * holding caps, else -EACCES. */
+int vfs_permission(const struct los_kstat *k, uint32_t mask, uint64_t caps);
 int vfs_chdir(const char *path);
 const char *vfs_cwd(void);
 

@@ -56,6 +56,11 @@ const struct los_mount *los_vfs_mount_of(const char *path)
   return &mounts[0];
 }
 
+uint32_t los_vfs_mount_index(const char *path)
+{
+  return (uint32_t)(los_vfs_mount_of(path) - mounts);
+}
+
 void vfs_mounts_init(bool readonly_root)
 {
   /* what a masked directory shows: an empty read-only directory */
@@ -337,5 +342,7 @@ void los_vfs_add_mounts(const struct tl_boot *b)
   if (!proc && (rc = add_special("/proc", 1, "proc", false)) < 0)
     los_abort("mount on \"/proc\": cannot be created in the trustlet (error %d)", -rc);
   record_sysfs_cgroups();
+  if (strcmp(los_vfs_mount_of("/dev/shm")->path, "/dev/shm") != 0) /* the config has none */
+    record_mount("/dev/shm", "tmpfs", "shm", NULL, false);
   walk_blob(b, true);
 }

@@ -110,10 +110,10 @@ limits()
 @test "/proc lists the function, the trustlet's files and nothing else" {
   in_trustlet ls /proc
   assert_success
-  assert_output "$(printf '%s\n' 1 cgroups cpuinfo filesystems loadavg meminfo mounts self stat sys uptime version)"
+  assert_output "$(printf '%s\n' 1 cgroups cpuinfo filesystems loadavg meminfo mounts self stat sys thread-self uptime version)"
   in_trustlet ls /proc/self/
   assert_success
-  assert_output "$(printf '%s\n' cgroup cmdline comm cwd environ exe fd limits maps mountinfo mounts root stat statm status)"
+  assert_output "$(printf '%s\n' cgroup cmdline comm cwd environ exe fd fdinfo limits maps mountinfo mounts root stat statm status task)"
   in_trustlet cat /proc/kcore
   assert_failure
   assert_equal "$stderr" "cat: can't open '/proc/kcore': No such file or directory"
