@@ -6,7 +6,7 @@
 
   .section .los_header, "a"
   .long 0x534f4c48 /* TL_LOS_MAGIC */
-  .long 4          /* TL_ABI_VERSION */
+  .long 5          /* TL_ABI_VERSION */
   .quad los_boot
   .quad los_syscall_entry
   .quad los_signal_entry

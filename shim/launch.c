@@ -186,6 +186,7 @@ int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
       .readonly_root = cfg->root_readonly,
       .trace = g->debug,
       .stdio = {0, 1, 2},
+      .exec_fd = -1,
       .attest_counter_fd = -1,
   };
   convert_caps(cfg, l->mc.caps);
