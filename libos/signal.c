@@ -3,6 +3,7 @@
  * runs only inside syscalls, so signals are delivered at syscall exits. */
 #include <asm/unistd_64.h>
 
+#include "exec_req.h"
 #include "syscall.h"
 
 #define NSIG_ 64
@@ -187,6 +188,7 @@ static int next_signal(void)
 
 bool los_signal_wake(void)
 {
+  los_exec_pending(); /* hacher exec requests (exec_req.c), also while blocked */
   return next_signal() != 0;
 }
 
@@ -319,6 +321,7 @@ void los_signal_exit(struct los_regs *r, uint64_t nr)
       nr != __NR_rt_sigreturn && nr != LOS_NR_NONE && ret <= -ERESTARTSYS && ret >= -ERESTARTNOHAND;
   int sig;
 
+  los_exec_pending(); /* hacher exec requests (exec_req.c) */
   if (!restartable && !restore_mask && los_shared->sig_pending == 0 && !(pending & ~blocked))
     return;
   sig = next_signal();
