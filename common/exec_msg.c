@@ -257,6 +257,21 @@ int exec_msg_decode(const uint8_t *buf, size_t len, struct exec_msg *out, char *
   }
 }
 
+int exec_msg_from_proxy(const uint8_t *buf, size_t len, int nfds, struct exec_msg *m, char *why,
+                        size_t whylen)
+{
+  int want;
+
+  if (exec_msg_decode(buf, len, m, why, whylen) < 0)
+    return -1;
+  if (m->type != EXEC_MSG_REQUEST && m->type != EXEC_MSG_SIGNAL)
+    return fail(why, whylen, "message type %u does not go to the monitor", (unsigned)m->type);
+  want = m->type != EXEC_MSG_REQUEST ? 0 : (m->flags & EXEC_REQ_TERMINAL) ? 1 : 3;
+  if (nfds != want)
+    return fail(why, whylen, "%d file descriptors with the message, expected %d", nfds, want);
+  return 0;
+}
+
 uint32_t exec_msg_group(const struct exec_msg *m, uint32_t i)
 {
   uint32_t g;

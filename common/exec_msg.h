@@ -99,6 +99,11 @@ size_t exec_msg_encode_error(uint8_t *buf, size_t size, const char *text);
 /* Decode and check one received message. 0, or -1 with a reason in why. */
 int exec_msg_decode(const uint8_t *buf, size_t len, struct exec_msg *out, char *why,
                     size_t whylen);
+/* What the monitor accepts from a proxy: a request with its nfds file
+ * descriptors (3, or 1 with a terminal) or a signal (none). */
+int exec_msg_from_proxy(const uint8_t *buf, size_t len, int nfds, struct exec_msg *m, char *why,
+                        size_t whylen);
+/* Free what decoding allocated; call it whatever decoding returned. */
 void exec_msg_clear(struct exec_msg *m);
 uint32_t exec_msg_group(const struct exec_msg *m, uint32_t i);
 

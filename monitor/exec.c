@@ -131,25 +131,6 @@ static void release(struct mon_vm *vm, uint32_t idx)
   *e = (struct mon_exec){.conn = NO_CONN};
 }
 
-int mon_exec_parse(const uint8_t *buf, size_t len, int nfds, struct exec_msg *m, char *why,
-                   size_t whylen)
-{
-  int want;
-
-  if (exec_msg_decode(buf, len, m, why, whylen) < 0)
-    return -1;
-  if (m->type != EXEC_MSG_REQUEST && m->type != EXEC_MSG_SIGNAL) {
-    snprintf(why, whylen, "message type %u does not go to the monitor", (unsigned)m->type);
-    return -1;
-  }
-  want = m->type != EXEC_MSG_REQUEST ? 0 : (m->flags & EXEC_REQ_TERMINAL) ? 1 : 3;
-  if (nfds != want) {
-    snprintf(why, whylen, "%d file descriptors with the message, expected %d", nfds, want);
-    return -1;
-  }
-  return 0;
-}
-
 /* A checked request becomes exec idx's event and slots; the fds are its. */
 static void accept_request(struct mon_vm *vm, uint32_t idx, const struct exec_msg *m,
                            const int *fds)
@@ -241,7 +222,7 @@ static bool read_one(struct mon_vm *vm, uint32_t idx, bool *queued)
   rc = -1;
   if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
     snprintf(why, sizeof(why), "message too large");
-  else if (mon_exec_parse(buf, (size_t)n, nfds, &m, why, sizeof(why)) < 0)
+  else if (exec_msg_from_proxy(buf, (size_t)n, nfds, &m, why, sizeof(why)) < 0)
     ;
   else if (e->state == MON_EXEC_CONNECTED && m.type != EXEC_MSG_REQUEST)
     snprintf(why, sizeof(why), "a signal before the request");

@@ -116,10 +116,6 @@ int64_t mon_exec_take(struct mon_vm *vm, const struct tl_hc *hc);
 int64_t mon_exec_done(struct mon_vm *vm, const struct tl_hc *hc);
 /* The trustlet ended: every proxy learns it, every slot is closed. */
 void mon_exec_shutdown(struct mon_vm *vm);
-/* Decode and check one message from a proxy (exposed for the fuzz target). */
-struct exec_msg;
-int mon_exec_parse(const uint8_t *buf, size_t len, int nfds, struct exec_msg *m, char *why,
-                   size_t whylen);
 
 /* Confine the monitor before guest code runs (sandbox.c). */
 int mon_sandbox(hacher_error_t *err);
