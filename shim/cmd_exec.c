@@ -194,12 +194,11 @@ static void forward(int sig)
   errno = saved;
 }
 
-static void forward_signals(pid_t pid)
+static void forward_signals(void)
 {
   static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH};
   struct sigaction sa;
 
-  proxy_pid = pid;
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = forward;
   sa.sa_flags = SA_RESTART;
@@ -269,6 +268,8 @@ static int run_exec(const struct exec_opts *o, struct hacher_container *c,
     hacher_console_close(&con);
     return hacher_error(err, errno, "pipe");
   }
+  if (!o->detach)
+    forward_signals(); /* from now on: a signal while the request is on its way is not lost */
   pid = fork();
   if (pid < 0) {
     hacher_console_close(&con);
@@ -293,6 +294,7 @@ static int run_exec(const struct exec_opts *o, struct hacher_container *c,
     hacher_exec_proxy_main(&px);
   }
   close(pipefd[1]);
+  proxy_pid = pid;
   if (p->terminal) {
     close(con.slave);
     con.slave = -1;
@@ -313,7 +315,6 @@ static int run_exec(const struct exec_opts *o, struct hacher_container *c,
     *status = 0;
     return rc; /* the proxy lives on for the caller (its subreaper) */
   }
-  forward_signals(pid);
   if (p->terminal) {
     console_master = con.master;
     hacher_console_proxy(con.master);
