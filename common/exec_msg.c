@@ -204,8 +204,7 @@ static int decode_request(const uint8_t *body, size_t len, struct exec_msg *m, c
   return 0;
 }
 
-int exec_msg_decode(const uint8_t *buf, size_t len, struct exec_msg *out, char *why,
-                    size_t whylen)
+int exec_msg_decode(const uint8_t *buf, size_t len, struct exec_msg *out, char *why, size_t whylen)
 {
   struct exec_msg_header h;
   const uint8_t *body = buf + sizeof(h);

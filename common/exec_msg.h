@@ -18,8 +18,8 @@
 #define EXEC_MSG_SOCKET "exec.sock" /* in the container's state dir */
 /* Largest message: a request with TL_EXEC_STRINGS_MAX bytes of strings. */
 #define EXEC_MSG_MAX (TL_EXEC_STRINGS_MAX + 4096)
-#define EXEC_MSG_ARGS_MAX 65536  /* argc + envc */
-#define EXEC_MSG_TEXT_MAX 1024   /* an error message */
+#define EXEC_MSG_ARGS_MAX 65536 /* argc + envc */
+#define EXEC_MSG_TEXT_MAX 1024  /* an error message */
 
 enum exec_msg_type {
   EXEC_MSG_REQUEST = 1, /* proxy -> monitor: the process; stdio fds attached */
@@ -97,8 +97,7 @@ size_t exec_msg_encode_exit(uint8_t *buf, size_t size, uint32_t status, uint32_t
 size_t exec_msg_encode_error(uint8_t *buf, size_t size, const char *text);
 
 /* Decode and check one received message. 0, or -1 with a reason in why. */
-int exec_msg_decode(const uint8_t *buf, size_t len, struct exec_msg *out, char *why,
-                    size_t whylen);
+int exec_msg_decode(const uint8_t *buf, size_t len, struct exec_msg *out, char *why, size_t whylen);
 /* What the monitor accepts from a proxy: a request with its nfds file
  * descriptors (3, or 1 with a terminal) or a signal (none). */
 int exec_msg_from_proxy(const uint8_t *buf, size_t len, int nfds, struct exec_msg *m, char *why,

@@ -67,6 +67,7 @@ enum tl_hc_nr {
   TL_HC_POLL = 11,   /* poll: wait until container stdio is ready */
   TL_HC_REPORT = 12, /* report: a signed attestation report binding 64 guest bytes */
   TL_HC_ALARM = 13,  /* alarm: the monitor's ITIMER_REAL; its SIGALRM reaches the guest */
+  /* ABI 5: hacher exec */
   TL_HC_EXEC_TAKE = 14, /* exec: copy the next exec event (struct tl_exec_event) to buf */
   TL_HC_EXEC_DONE = 15, /* exec: the exec'd process ended (id, status, signal) */
   TL_HC_MAX
@@ -421,8 +422,8 @@ enum tl_exec_kind {
   TL_EXEC_START = 1,  /* run a new process (hacher exec) */
   TL_EXEC_SIGNAL = 2, /* a signal for exec id's process (from its proxy) */
 };
-#define TL_EXEC_TERMINAL (1u << 0)      /* the three slots are one terminal */
-#define TL_EXEC_NO_NEW_PRIVS (1u << 1)  /* process.noNewPrivileges */
+#define TL_EXEC_TERMINAL (1u << 0)       /* the three slots are one terminal */
+#define TL_EXEC_NO_NEW_PRIVS (1u << 1)   /* process.noNewPrivileges */
 #define TL_EXEC_STRINGS_MAX (128u << 10) /* argv + env + cwd */
 struct tl_exec_event {
   uint32_t kind; /* enum tl_exec_kind */

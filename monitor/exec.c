@@ -349,8 +349,8 @@ int64_t mon_exec_done(struct mon_vm *vm, const struct tl_hc *hc)
     send_msg(e->conn, buf,
              exec_msg_encode_exit(buf, sizeof(buf), x.signal != 0 ? 0 : x.status & 0xff,
                                   x.signal & 0x7f));
-    log_debug("trustlet \"%s\": exec %u ended (status %u, signal %u)", vm->cfg->id, e->id,
-              x.status, x.signal);
+    log_debug("trustlet \"%s\": exec %u ended (status %u, signal %u)", vm->cfg->id, e->id, x.status,
+              x.signal);
     release(vm, i);
     return 0;
   }

@@ -162,7 +162,7 @@ monitor_child(struct hacher_container *c, struct hacher_launch *l, const char *f
   r.fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
   fifo_errno = errno;
   {
-    int keep[] = {status_fd,   r.fifo_fd,   hacher_log_fd(),          slave,
+    int keep[] = {status_fd,   r.fifo_fd,     hacher_log_fd(),        slave,
                   l->image.fd, l->mc.exec_fd, l->mc.attest_counter_fd};
     close_other_fds(keep, ARRAY_SIZE(keep));
   }

@@ -167,7 +167,8 @@ static int check_container(const struct hacher_container *c, bool ignore_paused,
   if (strcmp(st, "stopped") == 0)
     return hacher_error(err, 0, "cannot exec in a stopped container");
   if (strcmp(st, "paused") == 0 && !ignore_paused)
-    return hacher_error(err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
+    return hacher_error(err, 0,
+                        "cannot exec in a paused container (use --ignore-paused to override)");
   if (strcmp(st, "created") == 0 || strcmp(st, "creating") == 0)
     return hacher_error(err, 0,
                         "cannot exec in a container that is not started yet: its trustlet takes "
@@ -244,7 +245,8 @@ static int run_exec(const struct exec_opts *o, struct hacher_container *c,
                     const struct exec_proc *p, int *status, hacher_error_t *err)
 {
   struct exec_request r = {
-      .flags = (p->terminal ? EXEC_REQ_TERMINAL : 0) | (p->no_new_privs ? EXEC_REQ_NO_NEW_PRIVS : 0),
+      .flags =
+          (p->terminal ? EXEC_REQ_TERMINAL : 0) | (p->no_new_privs ? EXEC_REQ_NO_NEW_PRIVS : 0),
       .uid = p->uid,
       .gid = p->gid,
       .argv = p->argv,
@@ -326,8 +328,18 @@ static int run_exec(const struct exec_opts *o, struct hacher_container *c,
 
 static int parse_opts(int argc, char **argv, struct exec_opts *o, hacher_error_t *err)
 {
-  enum { O_CONSOLE = 256, O_CWD, O_PID_FILE, O_LABEL, O_APPARMOR, O_NNP, O_PRESERVE, O_CGROUP,
-         O_IGNORE_PAUSED, O_PIDFD };
+  enum {
+    O_CONSOLE = 256,
+    O_CWD,
+    O_PID_FILE,
+    O_LABEL,
+    O_APPARMOR,
+    O_NNP,
+    O_PRESERVE,
+    O_CGROUP,
+    O_IGNORE_PAUSED,
+    O_PIDFD
+  };
   static const struct option opts[] = {
       {"console-socket", required_argument, NULL, O_CONSOLE},
       {"cwd", required_argument, NULL, O_CWD},
@@ -364,7 +376,8 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o, hacher_error_t
     case 'u': o->user = optarg; break;
     case 'g':
       if (o->ngids == TL_MAX_GROUPS || !parse_u32(optarg, &o->gids[o->ngids]))
-        return hacher_error(err, 0, "exec: --additional-gids \"%s\": expected a number (at most %d)",
+        return hacher_error(err, 0,
+                            "exec: --additional-gids \"%s\": expected a number (at most %d)",
                             optarg, TL_MAX_GROUPS);
       o->ngids++;
       break;
@@ -406,7 +419,8 @@ static int do_exec(struct hacher_global *g, const struct exec_opts *o, char **re
   if (rc == 0 && o->process_path != NULL)
     rc = proc_from_file(o->process_path, &file, &p, err);
   else if (rc == 0)
-    rc = hacher_container_config(c, err) < 0 ? -1 : proc_from_flags(o, c->config, rest + 1, &p, err);
+    rc =
+        hacher_container_config(c, err) < 0 ? -1 : proc_from_flags(o, c->config, rest + 1, &p, err);
   if (rc == 0 && o->process_path != NULL && o->tty)
     p.terminal = true;
   if (rc == 0)

@@ -67,7 +67,7 @@ static int sig_pipe[2] = {-1, -1};
 
 /* Signals for the exec'd process: the ones runc's exec forwards, and the
  * terminal's job-control ones (the proxy owns the exec's terminal). */
-static const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
+static const int forwarded[] = {SIGHUP,  SIGINT,   SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
                                 SIGTERM, SIGWINCH, SIGTSTP, SIGTTIN, SIGTTOU};
 
 static void on_signal(int sig)
@@ -92,7 +92,8 @@ static void report(const char *what)
 
 /* Before the start the CLI reports the error; after it, nothing may be
  * written: stderr is the process's. */
-static __attribute__((noreturn)) void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static __attribute__((noreturn)) void fail(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 static __attribute__((noreturn)) void fail(const char *fmt, ...)
 {

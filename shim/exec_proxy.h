@@ -17,9 +17,9 @@ struct hacher_exec_proxy {
   const char *dir; /* the container's state dir */
   const uint8_t *request;
   size_t request_len;
-  int fds[3];  /* stdio to hand over (the pty slave three times with a terminal) */
-  int nfds;    /* 3, or 1 with a terminal */
-  int tty;     /* the pty slave to make the controlling terminal, or -1 */
+  int fds[3];    /* stdio to hand over (the pty slave three times with a terminal) */
+  int nfds;      /* 3, or 1 with a terminal */
+  int tty;       /* the pty slave to make the controlling terminal, or -1 */
   int status_fd; /* to the CLI: "S" once started, or "E" and a message */
 };
 

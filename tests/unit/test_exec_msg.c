@@ -247,7 +247,7 @@ TEST(los_exec_parse_event)
   CHECK_EQ_STR(req.cwd, "/tmp");
   CHECK_EQ_INT(req.groups[0], 7);
   CHECK_EQ_INT(los_exec_parse(buf, size - 1, &req, NULL, NULL), -1); /* size mismatch */
-  ev->argc = 3;                                                       /* eats the env */
+  ev->argc = 3;                                                      /* eats the env */
   CHECK_EQ_INT(los_exec_parse(buf, size, &req, NULL, NULL), -1);
   ev->argc = 2;
   ev->slot[0] = 1; /* the container's stdio is not an exec's */
