@@ -28,7 +28,7 @@ HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o) $(BUILD)/host/monitor/st
 LOS_SRCS := $(wildcard libos/*.c) $(wildcard libos/*.S) common/sha256.c
 LOS_OBJS := $(patsubst %,$(BUILD)/libos/%.o,$(basename $(LOS_SRCS)))
 # LibOS sources that are portable C and also get host unit tests and fuzzing.
-LOS_HOSTED_SRCS := libos/erofs.c libos/verity.c libos/seccomp_policy.c
+LOS_HOSTED_SRCS := libos/erofs.c libos/verity.c libos/seccomp_policy.c libos/exec_parse.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/host/%.o) $(LOS_HOSTED_SRCS:%.c=$(BUILD)/host/hosted/%.o)
 

@@ -73,11 +73,20 @@ enum tl_hc_nr {
   TL_HC_TICK = 14,     /* sleep: a reschedule request every ns of guest CPU time; 0 stops */
   TL_HC_MMU = 15,      /* mmu: load CR3 (switch address space, flushing the TLB) */
   TL_HC_DISCARDV = 16, /* discardv: several page ranges back to the host, then maybe MMU */
+  /* ABI 5: hacher exec */
+  TL_HC_EXEC_TAKE = 17, /* exec: copy the next exec event (struct tl_exec_event) to buf */
+  TL_HC_EXEC_DONE = 18, /* exec: the exec'd process ended (id, status, signal) */
   TL_HC_MAX
 };
 
+/* Host stdio slots (ABI 5): requests name a slot of the monitor's table.
+ * Slots 0-2 are the container's stdio; each `hacher exec` gets three more
+ * (its stdin, stdout, stderr), numbered in struct tl_exec_event. */
+#define TL_EXEC_MAX 64 /* exec'd processes at a time */
+#define TL_SLOTS_MAX (3 + 3 * TL_EXEC_MAX)
+
 struct tl_hc_io {
-  uint32_t fd; /* 0, 1 or 2 */
+  uint32_t fd; /* a stdio slot (0-2: the container's) */
   uint32_t _pad;
   tl_gptr_t buf;
   uint64_t len;
@@ -92,17 +101,20 @@ struct tl_hc_exit {
  * len must be that size: 36 for TCGETS/TCSETS* (the kernel's struct
  * termios), 8 for TIOC[GS]WINSZ, 4 for FIONREAD. */
 struct tl_hc_ioctl {
-  uint32_t fd; /* 0, 1 or 2 */
+  uint32_t fd; /* a stdio slot */
   uint32_t cmd;
   tl_gptr_t buf;
   uint64_t len;
 };
 
+#define TL_POLL_SLOTS 1u /* tl_hc_poll.flags: events[i] is for slot[i], not slot i */
 struct tl_hc_poll {
   uint16_t events[3];  /* POLLIN / POLLOUT wanted on stdio 0..2; 0: not polled */
   uint16_t revents[3]; /* written by the monitor */
-  uint32_t _pad;
-  int64_t timeout_ns; /* < 0: until ready or a signal */
+  uint32_t flags;      /* TL_POLL_SLOTS (ABI 5), else 0 */
+  int64_t timeout_ns;  /* < 0: until ready or a signal */
+  uint16_t slot[3];    /* with TL_POLL_SLOTS: the slot events[i] is for */
+  uint16_t _pad;
 };
 
 /* The old values come back in the slot. set 0: only read them. */
@@ -110,6 +122,18 @@ struct tl_hc_alarm {
   uint64_t value_ns;    /* first expiry from now; 0 disarms */
   uint64_t interval_ns; /* then every interval_ns; 0: once */
   uint32_t set;
+  uint32_t _pad;
+};
+
+/* TAKE: the next exec event goes to [buf, buf + len); ret is its size,
+ * -ENOSPC when len is below tl_shared.exec_size, -EAGAIN when there is none.
+ * DONE: the process of exec id ended with status (0-255) or signal. */
+struct tl_hc_exec {
+  tl_gptr_t buf;
+  uint64_t len;
+  uint32_t id;
+  uint32_t status;
+  uint32_t signal;
   uint32_t _pad;
 };
 
@@ -193,6 +217,7 @@ struct tl_hc {
     struct tl_hc_alarm alarm;
     struct tl_hc_mmu mmu;
     struct tl_hc_discardv discardv;
+    struct tl_hc_exec exec;
     uint64_t raw[8];
   } u;
 };
@@ -414,6 +439,30 @@ struct tl_policy_cond {
   uint64_t value_two;
 };
 
+/* An exec event, followed (TL_EXEC_START) by strings_size bytes: argc
+ * argument strings, envc environment strings and the cwd, each
+ * NUL-terminated. The LibOS checks all of it: it comes from the host. */
+enum tl_exec_kind {
+  TL_EXEC_START = 1,  /* run a new process (hacher exec) */
+  TL_EXEC_SIGNAL = 2, /* a signal for exec id's process (from its proxy) */
+};
+#define TL_EXEC_TERMINAL (1u << 0)       /* the three slots are one terminal */
+#define TL_EXEC_NO_NEW_PRIVS (1u << 1)   /* process.noNewPrivileges */
+#define TL_EXEC_STRINGS_MAX (128u << 10) /* argv + env + cwd */
+struct tl_exec_event {
+  uint32_t kind; /* enum tl_exec_kind */
+  uint32_t id;   /* the monitor's exec id, never 0 */
+  uint32_t signo;
+  uint32_t flags;   /* TL_EXEC_* */
+  uint32_t slot[3]; /* the process's stdin, stdout, stderr */
+  uint32_t uid, gid;
+  uint32_t argc, envc;
+  uint32_t ngroups;
+  uint32_t groups[TL_MAX_GROUPS];
+  uint32_t strings_size;
+  uint32_t _pad;
+};
+
 /* The page at TL_SHARED_GPA. */
 struct tl_shared {
   struct tl_boot boot;
@@ -443,6 +492,12 @@ struct tl_shared {
    * application code through signal_entry. */
   uint32_t resched;
   uint32_t _pad5;
+  /* ABI 5: the exec mailbox. exec_pending counts the exec events the
+   * monitor holds for the guest, exec_size is the size of the first (header
+   * and strings); the LibOS takes them with TL_HC_EXEC_TAKE. While it is
+   * non-zero a blocking request returns -EINTR at once, as for sig_pending. */
+  uint32_t exec_pending;
+  uint32_t exec_size;
 };
 _Static_assert(sizeof(struct tl_shared) <= TL_PAGE_SIZE, "the shared block is one page");
 

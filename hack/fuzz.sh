@@ -16,9 +16,10 @@ declare -A SOURCES=(
   [erofs]="tests/fuzz/fuzz_erofs.c libos/erofs.c"
   [image]="tests/fuzz/fuzz_image.c libos/erofs.c libos/verity.c common/sha256.c"
   [policy]="tests/fuzz/fuzz_policy.c libos/seccomp_policy.c"
+  [exec]="tests/fuzz/fuzz_exec.c common/exec_msg.c libos/exec_parse.c common/error.c common/util.c common/log.c"
   [secret]="tests/fuzz/fuzz_secret.c shim/secret.c shim/attest_key.c common/error.c common/util.c common/log.c"
 )
-declare -A LIBS=([config]="$(pkg-config --libs yajl libseccomp)" [erofs]="" [image]="" [policy]="" [secret]="-lcrypto")
+declare -A LIBS=([config]="$(pkg-config --libs yajl libseccomp)" [exec]="" [erofs]="" [image]="" [policy]="" [secret]="-lcrypto")
 
 status=0
 for t in ${FUZZ_TARGETS:-${!SOURCES[@]}}; do

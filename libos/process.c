@@ -6,6 +6,7 @@
 #include <linux/fcntl.h>
 
 #include "elf_load.h"
+#include "exec_req.h"
 #include "iofile.h"
 #include "task.h"
 #include "vfs.h"
@@ -117,8 +118,12 @@ void los_process_dead(struct los_process *p)
   }
   p->vfork_done = true;
   los_wake(&p->vfork_wq);
-  if (parent == NULL)
+  if (p->exec_id != 0)
+    los_exec_exited(p->exec_id, status, sig);
+  if (parent == NULL) {
+    p->zombie = true; /* nobody waits: freed once its task is reaped */
     return;
+  }
   if (los_signal_autoreap(parent)) {
     unlink_child(p);
     p->parent = NULL;
@@ -618,4 +623,75 @@ SYSDEF(execveat)
   if (a4 != 0)
     return -EINVAL;
   return do_execve((int)a0, a1, a2, a3);
+}
+
+/* ---- hacher exec ---- */
+
+/* A new process for `hacher exec`: its own address space, the exec's stdio
+ * slots as fds 0-2, no parent inside the trustlet (its end is reported to
+ * the monitor, as a process runc joins to a container has its parent
+ * outside). */
+int los_spawn(const struct los_spawn_req *req)
+{
+  struct los_process *me = los_curproc, *p = proc_alloc();
+  struct los_mm *mine = los_mm_current();
+  struct los_exec ex = {
+      .path = NULL, .argv = req->argv, .argc = req->argc, .envp = req->envp, .envc = req->envc};
+  struct los_image_info info;
+  struct los_regs regs;
+  struct los_task *t;
+  uint64_t sp;
+  int rc;
+
+  if (p == NULL || (p->files = los_fdtab_new()) == NULL) {
+    if (p != NULL)
+      los_process_free(p);
+    return -ENOMEM;
+  }
+  p->mm = los_mm_new();
+  p->exit_signal = SIGCHLD_;
+  p->exec_id = req->id;
+  p->start_mono_ns = los_time_monotonic_ns();
+  memcpy(p->comm, "exec", 5);
+  los_snprintf(p->cwd, sizeof(p->cwd), "%s", req->cwd);
+  /* load as p: the loader works on the running process and address space */
+  los_cur->proc = p;
+  los_mm_switch(p->mm);
+  for (int fd = 0; fd < 3; fd++)
+    fd_install(file_stdio((int)req->slot[fd], fd == 0 ? O_RDONLY : O_WRONLY), false, fd);
+  rc = los_stack_reserve(&sp);
+  if (rc == 0)
+    rc = los_elf_exec(&ex, &info, sp, &sp);
+  if (rc == 0) {
+    los_brk_init(info.brk);
+    p->stack_start = sp;
+    los_process_set_cmdline(ex.argv, ex.argc);
+  }
+  los_cur->proc = me;
+  los_mm_switch(mine);
+  if (rc < 0) {
+    los_fdtab_put(p->files);
+    los_mm_put(p->mm);
+    los_process_free(p);
+    return rc;
+  }
+  regs = (struct los_regs){.rsp = sp, .rip = info.entry, .rflags = 0x202};
+  t = los_task_create(p, &regs);
+  if (t == NULL) {
+    los_fdtab_put(p->files);
+    los_mm_put(p->mm);
+    los_process_free(p);
+    return -ENOMEM;
+  }
+  t->fsbase = t->gsbase = 0;
+  t->sig_blocked = 0;
+  p->pid = p->pgid = p->sid = t->tid;
+  return 0;
+}
+
+void los_spawn_signal(uint32_t id, int sig)
+{
+  for (struct los_process *p = all_procs; p != NULL; p = p->all_next)
+    if (p->exec_id == id && !p->zombie)
+      los_signal_send(p, sig);
 }

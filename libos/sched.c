@@ -2,6 +2,7 @@
  * first out. When none is runnable the vCPU idles in the monitor (a sleep,
  * or a poll of the container's stdio) until the earliest deadline, host
  * readiness or a host signal. */
+#include "exec_req.h"
 #include "task.h"
 
 struct los_waiter {
@@ -268,6 +269,8 @@ static void poll_events(bool block)
       host |= t->host_events[i] != 0;
     }
   }
+  if (los_shared->exec_pending != 0)
+    los_exec_pending(); /* may start a process: then something runs */
   if (los_shared->sig_pending != 0) {
     wake_blocked(WAKE_SIGNAL);
     return;

@@ -3,6 +3,7 @@
  * runs only inside syscalls, so signals are delivered at syscall exits. */
 #include <asm/unistd_64.h>
 
+#include "exec_req.h"
 #include "task.h"
 
 #define NSIG_ 64
@@ -212,6 +213,7 @@ static int next_signal(void)
 
 bool los_signal_wake(void)
 {
+  los_exec_pending(); /* hacher exec requests (exec_req.c), also while blocked */
   return next_signal() != 0;
 }
 
@@ -345,6 +347,7 @@ void los_signal_exit(struct los_regs *r, uint64_t nr)
       nr != __NR_rt_sigreturn && nr != LOS_NR_NONE && ret <= -ERESTARTSYS && ret >= -ERESTARTNOHAND;
   int sig;
 
+  los_exec_pending(); /* hacher exec requests (exec_req.c) */
   if (!restartable && !restore_mask && los_shared->sig_pending == 0 &&
       !((pending | los_cur->sig_pending) & ~blocked))
     return;
@@ -722,6 +725,12 @@ SYSDEF(tkill)
   if ((int)a0 <= 0)
     return -EINVAL;
   return send_thread(0, (int)a0, (int)a1);
+}
+
+void los_signal_send(struct los_process *p, int sig)
+{
+  if (sig >= 1 && sig <= NSIG_)
+    post_to(p, sig, SI_USER_, 0, 0);
 }
 
 /* A child ended: SIGCHLD (or its exit signal) for the parent. */

@@ -64,7 +64,8 @@ struct los_process {
   char cwd[LOS_PATH_MAX_];
   uint64_t stack_start;
   uint64_t start_mono_ns;
-  char *cmdline; /* argv, NUL-separated (for /proc) */
+  char *cmdline;    /* argv, NUL-separated (for /proc) */
+  uint32_t exec_id; /* started by `hacher exec`: its end goes to the monitor */
   uint64_t cmdline_len;
 };
 
@@ -116,6 +117,8 @@ void los_signal_publish(void);
 void los_signal_child(struct los_process *parent, int sig, int code, int pid, int status);
 bool los_signal_autoreap(const struct los_process *parent);
 void los_signal_exec(void);
+/* A signal from outside (SI_USER, pid 0) for process p. */
+void los_signal_send(struct los_process *p, int sig);
 /* Called at syscall exits and asynchronous entries: a tick asked to switch. */
 void los_preempt_check(void);
 /* Every live task (for process bookkeeping). */

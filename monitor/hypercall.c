@@ -56,19 +56,23 @@ static int64_t hc_io(struct mon_vm *vm, const struct tl_hc *hc, bool write_op)
 {
   struct tl_hc_io io = hc->u.io;
   const char *what = write_op ? "write" : "read";
+  struct mon_slot *s;
+  int64_t rc;
   void *buf;
   ssize_t n;
 
-  if (io.fd > 2 || (!vm->cfg->terminal && (write_op ? io.fd == 0 : io.fd != 0)))
+  if ((s = mon_slot(vm, io.fd, what, &rc)) == NULL)
+    return rc;
+  /* stdin slots read, stdout and stderr slots write; a terminal does both */
+  if (!s->terminal && (write_op ? io.fd % 3 == 0 : io.fd % 3 != 0))
     return -EBADF;
   buf = MON_GUEST(vm, io.buf, io.len, write_op ? MON_READ : MON_READ | MON_WRITE, what);
   if (buf == NULL)
     return 0;
-  if (!write_op && wait_readable(vm, vm->cfg->stdio[io.fd]) < 0)
+  if (!write_op && wait_readable(vm, s->fd) < 0)
     return -EINTR;
   do {
-    n = write_op ? write(vm->cfg->stdio[io.fd], buf, io.len)
-                 : read(vm->cfg->stdio[io.fd], buf, io.len);
+    n = write_op ? write(s->fd, buf, io.len) : read(s->fd, buf, io.len);
   } while (n < 0 && errno == EINTR && !mon_signal_pending());
   return n < 0 ? guest_errno(errno) : n;
 }
@@ -94,13 +98,15 @@ static const struct {
 static int64_t hc_ioctl(struct mon_vm *vm, const struct tl_hc *hc)
 {
   struct tl_hc_ioctl io = hc->u.ioctl;
+  struct mon_slot *s;
   uint8_t arg[64];
+  int64_t rc;
   size_t i;
   void *buf;
 
-  if (io.fd > 2)
-    return -EBADF;
-  if (!vm->cfg->terminal)
+  if ((s = mon_slot(vm, io.fd, "ioctl", &rc)) == NULL)
+    return rc;
+  if (!s->terminal)
     return -ENOTTY;
   for (i = 0; i < ARRAY_SIZE(tty_ioctls) && tty_ioctls[i].cmd != io.cmd; i++)
     ;
@@ -110,7 +116,7 @@ static int64_t hc_ioctl(struct mon_vm *vm, const struct tl_hc *hc)
   if (buf == NULL)
     return 0;
   memcpy(arg, buf, io.len); /* the guest may change its copy meanwhile */
-  if (ioctl(vm->cfg->stdio[io.fd], io.cmd, arg) < 0)
+  if (ioctl(s->fd, io.cmd, arg) < 0)
     return errno == ENOTTY ? -ENOTTY : guest_errno(errno);
   if (tty_ioctls[i].out)
     memcpy(buf, arg, io.len);
@@ -123,15 +129,21 @@ static int64_t hc_poll(struct mon_vm *vm, const struct tl_hc *hc, struct tl_hc *
   struct tl_hc_poll p = hc->u.poll;
   struct pollfd pfd[4];
   int idx[3], n = 0, rc;
+  int64_t bad;
   int64_t ms = p.timeout_ns < 0 || (uint64_t)p.timeout_ns > SLEEP_MAX_NS
                    ? (int64_t)(SLEEP_MAX_NS / 1000000)
                    : (p.timeout_ns + 999999) / 1000000;
 
   for (int i = 0; i < 3; i++) {
     uint16_t ev = p.events[i] & (POLLIN | POLLOUT);
+    struct mon_slot *s;
     if (ev == 0)
       continue;
-    pfd[n] = (struct pollfd){vm->cfg->stdio[i], (short)ev, 0};
+    /* ABI 4 requests name slots 0-2 by position; TL_POLL_SLOTS names them */
+    s = mon_slot(vm, (p.flags & TL_POLL_SLOTS) ? p.slot[i] : (uint32_t)i, "poll", &bad);
+    if (s == NULL)
+      return bad;
+    pfd[n] = (struct pollfd){s->fd, (short)ev, 0};
     idx[n++] = i;
   }
   if (mon_signal_waiting(vm))
@@ -392,6 +404,8 @@ void mon_hypercall(struct mon_vm *vm, uint32_t gpa)
   case TL_HC_TICK: ret = hc_tick(&req); break;
   case TL_HC_MMU: ret = hc_mmu(vm, req.u.mmu.cr3); break;
   case TL_HC_DISCARDV: ret = hc_discardv(vm, &req); break;
+  case TL_HC_EXEC_TAKE: ret = mon_exec_take(vm, &req); break;
+  case TL_HC_EXEC_DONE: ret = mon_exec_done(vm, &req); break;
   case TL_HC_READY:
     /* a failed wait for start is a signal for the container, whose default
      * action ends it (no handler is installed yet); anything else ends the

@@ -9,6 +9,29 @@
 #include "monitor.h"
 #include "platform.h"
 
+/* A host stdio slot the guest names in TL_HC_READ/WRITE/POLL/IOCTL: slots
+ * 0-2 are the container's stdio, each exec has three more (exec.c). */
+struct mon_slot {
+  int fd; /* -1: closed */
+  bool terminal;
+};
+
+enum mon_exec_state { MON_EXEC_FREE, MON_EXEC_CONNECTED, MON_EXEC_QUEUED, MON_EXEC_RUNNING };
+
+/* One `hacher exec` connection and the process it asks for. */
+struct mon_exec {
+  enum mon_exec_state state;
+  uint32_t id;
+  int conn;        /* the proxy's connection, -1 once it hung up */
+  uint64_t sigs;   /* signals from the proxy not yet handed to the guest */
+  bool sig_queued; /* a TL_EXEC_SIGNAL event is in the queue */
+  struct tl_exec_event ev;
+  char *strings; /* argv, env, cwd (ev.strings_size bytes) until the guest takes them */
+};
+
+/* Exec events for the guest, oldest first: index << 1 | 1 for a signal. */
+#define MON_EXEC_QUEUE (2 * TL_EXEC_MAX)
+
 struct mon_vm {
   const struct mon_config *cfg;
   struct plat_vm *plat;
@@ -32,6 +55,13 @@ struct mon_vm {
   int status;
   char *fault;     /* non-NULL when the guest misbehaved */
   char *abort_msg; /* non-NULL when the LibOS could not start the program */
+  /* exec.c: stdio slots, exec connections and the event queue for the guest */
+  struct mon_slot slots[TL_SLOTS_MAX];
+  struct mon_exec execs[TL_EXEC_MAX];
+  uint16_t queue[MON_EXEC_QUEUE];
+  uint32_t nqueue;
+  uint32_t next_id;
+  uint32_t exec_cursor; /* where the search for a free exec starts: slots are not reused at once */
 };
 
 /* Access kinds for the checked-access helper. */
@@ -73,6 +103,19 @@ int mon_signal_first(void);
 bool mon_signal_waiting(struct mon_vm *vm);
 /* Readable when a host signal arrived (poll it with a blocking request). */
 int mon_signal_wake_fd(void);
+
+/* exec.c. Slots 0-2 from cfg->stdio; the listening socket gets SIGIO. */
+int mon_exec_init(struct mon_vm *vm, hacher_error_t *err);
+/* Accept connections and read requests and signals from the proxies;
+ * true when new events for the guest were queued. */
+bool mon_exec_poll(struct mon_vm *vm);
+/* The slot a request names: NULL with *rc = -EBADF when it is closed, or
+ * NULL with *rc = 0 after a fault (an index no table has: a LibOS bug). */
+struct mon_slot *mon_slot(struct mon_vm *vm, uint32_t idx, const char *what, int64_t *rc);
+int64_t mon_exec_take(struct mon_vm *vm, const struct tl_hc *hc);
+int64_t mon_exec_done(struct mon_vm *vm, const struct tl_hc *hc);
+/* The trustlet ended: every proxy learns it, every slot is closed. */
+void mon_exec_shutdown(struct mon_vm *vm);
 
 /* Confine the monitor before guest code runs (sandbox.c). */
 int mon_sandbox(hacher_error_t *err);

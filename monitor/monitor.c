@@ -30,6 +30,8 @@ static int wake_pipe[2] = {-1, -1};
  * default disposition (SIGKILL/SIGSTOP cannot be caught anyway). */
 static const int forwarded_signals[] = {SIGTERM, SIGINT,  SIGHUP, SIGQUIT,
                                         SIGUSR1, SIGUSR2, SIGALRM};
+/* SIGIO from the exec sockets (exec.c): something to accept or read. */
+static volatile int exec_io;
 
 /* The tick (SIGPROF): a reschedule request, not a signal for the function. */
 static volatile int tick_pending;
@@ -48,6 +50,23 @@ static void on_signal(int sig)
 
   __atomic_or_fetch(&pending_signals, 1ULL << (sig - 1), __ATOMIC_SEQ_CST);
   if (wake_pipe[1] >= 0 && write(wake_pipe[1], "s", 1) < 0) {
+    /* full pipe: a wake-up is already waiting */
+  }
+  if (current_vm != NULL)
+    plat_kick(current_vm->plat);
+  errno = saved;
+}
+
+/* Not the function's signal: the vCPU stops (as for a forwarded signal) so
+ * the loop reads the exec sockets. SA_RESTART keeps the wait for start
+ * (exec.fifo) going. */
+static void on_sigio(int sig)
+{
+  int saved = errno;
+
+  (void)sig;
+  exec_io = 1;
+  if (wake_pipe[1] >= 0 && write(wake_pipe[1], "x", 1) < 0) {
     /* full pipe: a wake-up is already waiting */
   }
   if (current_vm != NULL)
@@ -84,6 +103,9 @@ static void install_signals(void)
     sigaction(forwarded_signals[i], &sa, NULL);
   sa.sa_handler = on_tick;
   sigaction(SIGPROF, &sa, NULL);
+  sa.sa_handler = on_sigio;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGIO, &sa, NULL);
   signal(SIGPIPE, SIG_IGN); /* a closed stdout is EPIPE for the function */
 }
 
@@ -231,10 +253,25 @@ static void deliver_signal(struct mon_vm *vm)
   interrupt_app(vm);
 }
 
+/* Exec proxies: new requests and signals become events for the guest,
+ * which a vCPU in application code sees at once (as a signal). */
+static void deliver_exec(struct mon_vm *vm)
+{
+  char drain[64];
+
+  if (!__atomic_exchange_n(&exec_io, 0, __ATOMIC_SEQ_CST))
+    return;
+  while (wake_pipe[0] >= 0 && read(wake_pipe[0], drain, sizeof(drain)) > 0)
+    ; /* a signal's byte may go too: its bit is still in pending_signals */
+  if (mon_exec_poll(vm))
+    interrupt_app(vm);
+}
+
 bool mon_signal_waiting(struct mon_vm *vm)
 {
+  deliver_exec(vm);
   deliver_signal(vm);
-  return vm->shared->sig_pending != 0;
+  return vm->shared->sig_pending != 0 || vm->shared->exec_pending != 0;
 }
 
 static void handle_exit(struct mon_vm *vm, const struct plat_exit *ex)
@@ -271,6 +308,7 @@ static int vm_loop(struct mon_vm *vm, hacher_error_t *err)
   struct plat_exit ex;
 
   while (!vm->done) {
+    deliver_exec(vm);
     deliver_signal(vm);
     if (plat_run(vm->plat, &ex, err) < 0)
       return -1;
@@ -310,6 +348,10 @@ int mon_run(const struct mon_config *cfg, int *status, hacher_error_t *err)
     hacher_error_wrap(err, "trustlet \"%s\"", cfg->id);
     goto out;
   }
+  if (mon_exec_init(&vm, err) < 0) {
+    hacher_error_wrap(err, "trustlet \"%s\"", cfg->id);
+    goto out;
+  }
   current_vm = &vm;
   if (mon_sandbox(err) < 0) {
     hacher_error_wrap(err, "trustlet \"%s\"", cfg->id);
@@ -329,6 +371,7 @@ int mon_run(const struct mon_config *cfg, int *status, hacher_error_t *err)
   ret = 0;
 out:
   current_vm = NULL;
+  mon_exec_shutdown(&vm);
   vm_destroy(&vm);
   return ret;
 }

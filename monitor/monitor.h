@@ -48,6 +48,9 @@ struct mon_config {
   bool terminal;           /* stdio are one terminal: any of them reads and writes */
   struct tl_limits limits; /* shown to the function as they are */
   int stdio[3];            /* host fds for the container's 0, 1, 2 */
+  /* A listening unix socket (ROOT/ID/exec.sock) for `hacher exec`, or -1:
+   * the monitor accepts exec requests on it while the guest runs. */
+  int exec_fd;
   /* Called when the program is loaded and about to run (the container is
    * "created"); it returns when the container is started. Non-zero ends the
    * trustlet. NULL: start at once. */

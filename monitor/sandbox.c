@@ -46,7 +46,13 @@ static const struct rule plain[] = {
     {SCMP_SYS(flock), "TL_HC_REPORT: lock the per-boot report counter file"},
     {SCMP_SYS(pread64), "TL_HC_REPORT: read the report counter"},
     {SCMP_SYS(pwrite64), "TL_HC_REPORT: write the report counter"},
+    {SCMP_SYS(accept4), "exec: a connection from an exec proxy on exec.sock"},
+    {SCMP_SYS(recvmsg), "exec: a proxy's request with its stdio fds (SCM_RIGHTS), its signals"},
+    {SCMP_SYS(sendto), "exec: started, exit status or error back to the proxy (send)"},
 };
+
+/* fcntl commands: exec connections raise SIGIO (O_ASYNC, owner: the monitor). */
+static const int fcntl_cmds[] = {F_GETFL, F_SETFL, F_SETOWN};
 
 /* KVM ioctls the vCPU loop makes; set-up ones (CREATE_VM, SET_SREGS, ...)
  * are gone. SET_REGS: resume an interrupted application at the LibOS's
@@ -83,6 +89,9 @@ static int add_rules(scmp_filter_ctx ctx)
   for (size_t i = 0; i < sizeof(tty_ioctls) / sizeof(tty_ioctls[0]) && rc == 0; i++)
     rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                           SCMP_A1(SCMP_CMP_EQ, tty_ioctls[i]));
+  for (size_t i = 0; i < sizeof(fcntl_cmds) / sizeof(fcntl_cmds[0]) && rc == 0; i++)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+                          SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i]));
   /* malloc: anonymous memory, never executable */
   if (rc == 0)
     rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,

@@ -12,12 +12,12 @@
 
 #include "../common/util.h"
 
-static int parse_user(struct json_ctx *c, struct oci_config *cfg, yajl_val process)
+static int parse_user(struct json_ctx *c, struct oci_config *cfg, yajl_val process, const char *pp)
 {
-  const char *path = ".process.user";
+  cleanup_free char *path = xasprintf("%s.user", pp);
   yajl_val user, gids;
 
-  if (json_typed(c, process, ".process", "user", yajl_t_object, &user) < 0)
+  if (json_typed(c, process, pp, "user", yajl_t_object, &user) < 0)
     return -1;
   if (user == NULL)
     return 0;
@@ -39,9 +39,10 @@ static int parse_user(struct json_ctx *c, struct oci_config *cfg, yajl_val proce
   return 0;
 }
 
-static int parse_rlimit(struct json_ctx *c, struct oci_rlimit *rl, yajl_val v, size_t i)
+static int parse_rlimit(struct json_ctx *c, struct oci_rlimit *rl, yajl_val v, const char *pp,
+                        size_t i)
 {
-  cleanup_free char *path = xasprintf(".process.rlimits[%zu]", i);
+  cleanup_free char *path = xasprintf("%s.rlimits[%zu]", pp, i);
 
   if (!YAJL_IS_OBJECT(v))
     return json_error(c, path, NULL, "expected an object");
@@ -52,19 +53,20 @@ static int parse_rlimit(struct json_ctx *c, struct oci_rlimit *rl, yajl_val v, s
   return 0;
 }
 
-static int parse_rlimits(struct json_ctx *c, struct oci_config *cfg, yajl_val process)
+static int parse_rlimits(struct json_ctx *c, struct oci_config *cfg, yajl_val process,
+                         const char *pp)
 {
   yajl_val arr;
   size_t n;
 
-  if (json_typed(c, process, ".process", "rlimits", yajl_t_array, &arr) < 0)
+  if (json_typed(c, process, pp, "rlimits", yajl_t_array, &arr) < 0)
     return -1;
   n = arr ? arr->u.array.len : 0;
   /* One spare zeroed entry keeps the pointer non-NULL when empty. */
   cfg->rlimits = xmalloc0(sizeof(*cfg->rlimits) * (n + 1));
   cfg->rlimits_count = n;
   for (size_t i = 0; i < n; i++)
-    if (parse_rlimit(c, &cfg->rlimits[i], arr->u.array.values[i], i) < 0)
+    if (parse_rlimit(c, &cfg->rlimits[i], arr->u.array.values[i], pp, i) < 0)
       return -1;
   return 0;
 }
@@ -72,12 +74,13 @@ static int parse_rlimits(struct json_ctx *c, struct oci_config *cfg, yajl_val pr
 const char *const oci_cap_set_names[OCI_CAP_SETS] = {"bounding", "effective", "inheritable",
                                                      "permitted", "ambient"};
 
-static int parse_capabilities(struct json_ctx *c, struct oci_config *cfg, yajl_val process)
+static int parse_capabilities(struct json_ctx *c, struct oci_config *cfg, yajl_val process,
+                              const char *pp)
 {
-  const char *path = ".process.capabilities";
+  cleanup_free char *path = xasprintf("%s.capabilities", pp);
   yajl_val caps;
 
-  if (json_typed(c, process, ".process", "capabilities", yajl_t_object, &caps) < 0)
+  if (json_typed(c, process, pp, "capabilities", yajl_t_object, &caps) < 0)
     return -1;
   for (int i = 0; i < OCI_CAP_SETS; i++) {
     if (caps == NULL)
@@ -89,12 +92,13 @@ static int parse_capabilities(struct json_ctx *c, struct oci_config *cfg, yajl_v
   return 0;
 }
 
-static int parse_console_size(struct json_ctx *c, struct oci_config *cfg, yajl_val process)
+static int parse_console_size(struct json_ctx *c, struct oci_config *cfg, yajl_val process,
+                              const char *pp)
 {
-  const char *path = ".process.consoleSize";
+  cleanup_free char *path = xasprintf("%s.consoleSize", pp);
   yajl_val size;
 
-  if (json_typed(c, process, ".process", "consoleSize", yajl_t_object, &size) < 0)
+  if (json_typed(c, process, pp, "consoleSize", yajl_t_object, &size) < 0)
     return -1;
   if (size == NULL)
     return 0;
@@ -104,15 +108,10 @@ static int parse_console_size(struct json_ctx *c, struct oci_config *cfg, yajl_v
   return 0;
 }
 
-static int parse_process(struct json_ctx *c, struct oci_config *cfg, yajl_val root)
+/* A process object at path ("" for a process.json of its own). */
+static int parse_process_obj(struct json_ctx *c, struct oci_config *cfg, yajl_val process,
+                             const char *path)
 {
-  const char *path = ".process";
-  yajl_val process;
-
-  if (json_typed(c, root, "", "process", yajl_t_object, &process) < 0)
-    return -1;
-  if (process == NULL)
-    return 0;
   cfg->has_process = true;
   if (json_member(process, "args") == NULL)
     return json_error(c, path, "args", "missing");
@@ -124,15 +123,25 @@ static int parse_process(struct json_ctx *c, struct oci_config *cfg, yajl_val ro
       json_string_array(c, process, path, "env", &cfg->env, &cfg->env_count) < 0 ||
       json_string(c, process, path, "cwd", false, &cfg->cwd) < 0 ||
       json_bool(c, process, path, "noNewPrivileges", &cfg->no_new_privileges) < 0 ||
-      parse_user(c, cfg, process) < 0 || parse_rlimits(c, cfg, process) < 0 ||
+      parse_user(c, cfg, process, path) < 0 || parse_rlimits(c, cfg, process, path) < 0 ||
       json_i64(c, process, path, "oomScoreAdj", &cfg->has_oom_score_adj, &cfg->oom_score_adj) < 0 ||
-      parse_capabilities(c, cfg, process) < 0 || parse_console_size(c, cfg, process) < 0)
+      parse_capabilities(c, cfg, process, path) < 0 ||
+      parse_console_size(c, cfg, process, path) < 0)
     return -1;
   if (cfg->has_oom_score_adj && (cfg->oom_score_adj < -1000 || cfg->oom_score_adj > 1000))
     return json_error(c, path, "oomScoreAdj", "expected a value from -1000 to 1000");
   if (cfg->cwd != NULL && cfg->cwd[0] != '/')
     return json_error(c, path, "cwd", "expected an absolute path");
   return 0;
+}
+
+static int parse_process(struct json_ctx *c, struct oci_config *cfg, yajl_val root)
+{
+  yajl_val process;
+
+  if (json_typed(c, root, "", "process", yajl_t_object, &process) < 0)
+    return -1;
+  return process == NULL ? 0 : parse_process_obj(c, cfg, process, ".process");
 }
 
 static int parse_root(struct json_ctx *c, struct oci_config *cfg, yajl_val root)
@@ -358,6 +367,31 @@ int oci_config_parse(const char *name, const char *text, size_t size, struct oci
   }
   cfg = xmalloc0(sizeof(*cfg));
   rc = parse_config(&c, cfg, root);
+  yajl_tree_free(root);
+  if (rc < 0) {
+    oci_config_free(cfg);
+    return -1;
+  }
+  *out = cfg;
+  return 0;
+}
+
+int oci_process_parse(const char *name, const char *text, size_t size, struct oci_config **out,
+                      hacher_error_t *err)
+{
+  struct json_ctx c = {.name = name, .err = err};
+  struct oci_config *cfg;
+  yajl_val root = NULL;
+  int rc;
+
+  if (json_parse(&c, text, size, &root) < 0) {
+    yajl_tree_free(root);
+    return -1;
+  }
+  cfg = xmalloc0(sizeof(*cfg));
+  rc = parse_process_obj(&c, cfg, root, "");
+  if (rc == 0)
+    fill_defaults(cfg);
   yajl_tree_free(root);
   if (rc < 0) {
     oci_config_free(cfg);

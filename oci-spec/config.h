@@ -205,6 +205,12 @@ struct oci_config {
 int oci_config_parse(const char *name, const char *text, size_t size, struct oci_config **out,
                      hacher_error_t *err);
 
+/* Parse a process object of its own (`exec --process FILE`): the
+ * process fields of the result are set, the rest are defaults. Errors name
+ * the member, e.g. `process.json: .args: missing`. */
+int oci_process_parse(const char *name, const char *text, size_t size, struct oci_config **out,
+                      hacher_error_t *err);
+
 /* Read and parse BUNDLE/config.json (the message prefix is the path). */
 int oci_config_load(const char *bundle, struct oci_config **out, hacher_error_t *err);
 

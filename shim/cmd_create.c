@@ -19,6 +19,7 @@
 #include "hooks.h"
 #include "host_process.h"
 #include "container.h"
+#include "exec_proxy.h"
 #include "launch.h"
 
 struct ready_ctx {
@@ -155,11 +156,14 @@ monitor_child(struct hacher_container *c, struct hacher_launch *l, const char *f
 
   if (c->cgroup != NULL && hacher_cgroup_join(c->cgroup, getpid(), &e) < 0)
     child_fail(status_fd, e->msg);
+  /* the socket `hacher exec` connects to, made before the sandbox */
+  if ((l->mc.exec_fd = hacher_exec_listen(c->dir, &e)) < 0)
+    child_fail(status_fd, e->msg);
   r.fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
   fifo_errno = errno;
   {
-    int keep[] = {status_fd, r.fifo_fd,   hacher_log_fd(),
-                  slave,     l->image.fd, l->mc.attest_counter_fd};
+    int keep[] = {status_fd,   r.fifo_fd,     hacher_log_fd(),        slave,
+                  l->image.fd, l->mc.exec_fd, l->mc.attest_counter_fd};
     close_other_fds(keep, ARRAY_SIZE(keep));
   }
   if (r.fifo_fd < 0) {

@@ -65,15 +65,3 @@ int hacher_cmd_start(struct hacher_global *g, int argc, char **argv, hacher_erro
   hacher_container_destroy(c, false);
   return rc;
 }
-
-/* A trustlet holds one process (the LibOS has no fork/exec yet), so there is
- * nothing to run a second process in; say so instead of "unknown command". */
-int hacher_cmd_exec(struct hacher_global *g, int argc, char **argv, hacher_error_t *err)
-{
-  const char *id = argc > 1 ? argv[argc - 1] : "";
-
-  return hacher_error(err, 0,
-                      "exec in container \"%s\": not supported yet: a trustlet runs a single "
-                      "process (its LibOS has no fork/exec)",
-                      id);
-}

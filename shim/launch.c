@@ -200,6 +200,7 @@ int hacher_launch_prepare(struct hacher_global *g, struct hacher_container *c,
       .nrlimits = cfg->rlimits_count,
       .readonly_root = cfg->root_readonly,
       .stdio = {0, 1, 2},
+      .exec_fd = -1,
       .attest_counter_fd = -1,
   };
   convert_caps(cfg, l->mc.caps);

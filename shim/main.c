@@ -26,7 +26,7 @@ static const struct {
     {"delete", hacher_cmd_delete, "delete a stopped container"},
     {"pause", hacher_cmd_pause, "pause a running container (its vCPU stops)"},
     {"resume", hacher_cmd_resume, "resume a paused container"},
-    {"exec", hacher_cmd_exec, "run another process in a container (not supported yet)"},
+    {"exec", hacher_cmd_exec, "run another process in a running container"},
     {"update", hacher_cmd_update, "change a container's cgroup limits"},
     {"features", hacher_cmd_features, "print the OCI features document"},
     {"spec", hacher_cmd_spec, "create a new specification file (config.json)"},
