@@ -67,8 +67,9 @@ add_libs()
 {
   local libs
   [[ $(head -c 4 "$1" | od -An -c | tr -d ' ') == 177ELF ]] || return 0
-  libs=$(ldd "$1" 2>/dev/null | sed -n -e 's/.*=> \(\/[^ ]*\) .*/\1/p' -e 's/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p') || true
-  [[ -z $libs ]] || add_path $libs
+  mapfile -t libs < <(ldd "$1" 2>/dev/null | sed -n -e 's/.*=> \(\/[^ ]*\) .*/\1/p' \
+    -e 's/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p')
+  ((${#libs[@]} == 0)) || add_path "${libs[@]}"
 }
 
 # add_package PKG [EXCLUDE-REGEX]: every file and symlink dpkg installed for

@@ -4,6 +4,7 @@
 # `hacher kill ID TERM` must reach. Every line it prints is checked.
 # shell.sh [serve]: without "serve" it waits for TERM after the checks; with
 # it, it only prints "ready" and waits (the target of `hacher exec`).
+# shellcheck disable=SC2030,SC2031 # subshells that do not leak are checked
 set -u
 
 if [ "${1:-}" = serve ]; then
@@ -24,6 +25,7 @@ x=outer
 echo "parent: $x $(pwd)"
 
 # Nested command substitution.
+# shellcheck disable=SC2005,SC2116,SC2018,SC2019 # nesting on purpose; C locale
 echo "subst: $(echo "$(echo "$(echo nested)" | tr a-z A-Z)")"
 
 # Loops: while with arithmetic, for, and a loop fed by a pipe.

@@ -86,7 +86,7 @@ native_run()
     # unshare --fork does not forward signals: signal its only child, which
     # by now is CMD itself (sh -> env -> chroot -> CMD are execs).
     child=$(cat "/proc/$pid/task/$pid/children")
-    kill "-$sig" $child
+    kill "-$sig" "$child"
   fi
   status=0
   wait "$pid" || status=$?
