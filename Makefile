@@ -34,13 +34,14 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/host/%.o) $(LOS_HOSTED_SRCS:%.c=$(BUILD)/h
 
 DEPFLAGS = -MMD -MP
 
-.PHONY: all test unit integration demo bench lint fuzz install clean deps help programs
+.PHONY: all test unit integration demo bench lint fuzz install clean deps help programs workloads
 all: $(BUILD)/hacher
 
 help:
 	@echo "make [all]   build build/hacher"
 	@echo "make demo    install deps, build, run the demo"
 	@echo "make test    install deps, build, run unit + integration tests"
+	@echo "make workloads  build the acceptance workloads' rootfs and run their tests"
 	@echo "make bench   benchmarks (hacher vs runc vs crun)"
 	@echo "make lint    clang-format check + cppcheck"
 	@echo "make fuzz    run the fuzz targets for a bounded time"
@@ -110,6 +111,13 @@ test: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests programs
 	@hack/run-tests.sh $(BUILD)
 
+# The acceptance workloads (tests/workloads/README.md): not part of `test`
+# until each one passes.
+workloads: deps
+	@$(MAKE) --no-print-directory all
+	@hack/build-workloads.sh $(BUILD)
+	HACHER=$(BUILD)/hacher WORKLOADS=$(BUILD)/workloads bats tests/workloads
+
 demo: deps
 	@$(MAKE) --no-print-directory all programs
 	@hack/demo.sh $(BUILD)
@@ -130,4 +138,6 @@ install: $(BUILD)/hacher
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Only the compilers' dependency files: BUILD/workloads holds root file
+# systems with directories named *.d.
+-include $(shell find $(BUILD)/host $(BUILD)/libos -name '*.d' -type f 2>/dev/null)

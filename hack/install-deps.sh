@@ -8,6 +8,11 @@ PKGS=(
   bats bats-assert bats-support jq musl-tools busybox-static erofs-utils
   cryptsetup-bin clang llvm runc crun clang-format cppcheck
   podman conmon containerd bc python3-grpcio python3-protobuf
+  # The acceptance workloads (hack/build-workloads.sh, tests/workloads):
+  # Debian's CPython 3.11, Go toolchain and Node.js (where another nodejs
+  # package is installed already, that one is used), and strace for
+  # hack/workload-syscalls.sh.
+  python3.11 golang-go nodejs strace
 )
 
 # One dpkg-query call and no other forks keep the common case fast; unknown

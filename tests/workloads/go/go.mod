@@ -1,0 +1,3 @@
+module hacher.dev/workload
+
+go 1.19
