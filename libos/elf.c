@@ -67,6 +67,24 @@ static int find_in_path(const char *name, const char *pathvar, char *out, size_t
   return -ENOENT;
 }
 
+/* The program for argv[0] as runc picks it (PATH search without a slash):
+ * 0 or -ENOENT. */
+int los_elf_find(const struct los_exec *ex, char *path, size_t size)
+{
+  const char *arg0 = ex->argv[0], *pathvar = NULL;
+
+  if (ex->path != NULL || strchr(arg0, '/') != NULL) {
+    los_snprintf(path, size, "%s", ex->path != NULL ? ex->path : arg0);
+    return 0;
+  }
+  for (size_t i = 0; i < ex->envc; i++)
+    if (strncmp(ex->envp[i], "PATH=", 5) == 0)
+      pathvar = ex->envp[i] + 5;
+  if (pathvar == NULL)
+    pathvar = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  return find_in_path(arg0, pathvar, path, size);
+}
+
 /* Pick the file for argv[0] the way runc does: PATH search without a slash. */
 static void resolve_program(const struct los_exec *ex, char *path, size_t size)
 {

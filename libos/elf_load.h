@@ -26,6 +26,7 @@ void los_elf_load(const struct los_exec *ex, struct los_image_info *info);
  * 0 or -errno (ENOENT, EACCES, ENOEXEC, ENOMEM, E2BIG). */
 int los_elf_exec(const struct los_exec *ex, struct los_image_info *info, uint64_t top,
                  uint64_t *sp);
+int los_elf_find(const struct los_exec *ex, char *path, size_t size);
 /* Build the initial stack below top; returns the initial stack pointer. */
 uint64_t los_build_stack(const struct los_exec *ex, const struct los_image_info *info,
                          uint64_t top);

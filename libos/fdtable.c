@@ -88,6 +88,39 @@ struct los_file *file_stdio(int host_fd, uint32_t flags)
   return f;
 }
 
+struct los_file *file_stdio_pty(int host_fd, struct mnode *node, const char *path)
+{
+  struct los_file *f = kzalloc(sizeof(*f));
+  if (f == NULL)
+    los_panic("out of memory");
+  f->refs = 1;
+  f->type = LF_STDIO;
+  f->host_fd = host_fd;
+  f->flags = O_RDWR;
+  f->vn.up = node;
+  node->refs++;
+  f->path = kstrdup(path);
+  return f;
+}
+
+/* close_range(2): close [first, last], or mark them close-on-exec. */
+int fd_close_range(unsigned first, unsigned last, bool cx_only)
+{
+  for (unsigned fd = first; fd <= last && fd < LOS_MAX_FDS; fd++) {
+    if (fds[fd] == NULL)
+      continue;
+    if (cx_only) {
+      cloexec[fd] = true;
+      continue;
+    }
+    struct los_file *f = fds[fd];
+    fds[fd] = NULL;
+    los_locks_close(f);
+    file_put(f);
+  }
+  return 0;
+}
+
 void file_put(struct los_file *f)
 {
   if (f == NULL || --f->refs > 0)

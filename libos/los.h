@@ -100,6 +100,7 @@ int los_mm_protect(uint64_t addr, uint64_t len, uint32_t prot);
 /* True when [addr, addr+len) touches none of the LibOS heap: what munmap and
  * MAP_FIXED may change. */
 bool los_mm_app_range(uint64_t addr, uint64_t len);
+bool los_mm_covered(uint64_t addr, uint64_t len);
 /* True when [addr, addr+len) is mapped application memory (user pointer check). */
 bool los_user_ok(const void *addr, uint64_t len, bool write);
 void los_brk_init(uint64_t start);

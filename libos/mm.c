@@ -653,6 +653,20 @@ bool los_user_ok(const void *p, uint64_t len, bool write)
   return at >= addr + len;
 }
 
+/* Every page of [addr, addr+len) is mapped, whatever its protection. */
+bool los_mm_covered(uint64_t addr, uint64_t len)
+{
+  const struct los_mm *mm = cur_mm;
+  uint64_t at = addr;
+
+  for (int i = first_above(mm, addr); i < mm->nvmas && at < addr + len; i++) {
+    if (mm->vmas[i].start > at || mm->vmas[i].kind == VMA_LIBOS)
+      return false;
+    at = mm->vmas[i].end;
+  }
+  return at >= addr + len;
+}
+
 bool los_mm_app_range(uint64_t addr, uint64_t len)
 {
   const struct los_mm *mm = cur_mm;

@@ -526,6 +526,35 @@ static int read_shebang(const char *path, char *interp, size_t isize, char *arg,
   return 1;
 }
 
+/* A #! script at path: ex becomes its interpreter with the script's path
+ * (*xargv holds the new argv, the caller frees it). 0 or -errno. */
+static int script_args(struct los_exec *ex, const char *path, char *interp, size_t isize,
+                       char *iarg, size_t asize, const char ***xargv)
+{
+  int rc = read_shebang(path, interp, isize, iarg, asize);
+  const char **v;
+  size_t k = 0;
+
+  *xargv = NULL;
+  if (rc <= 0)
+    return rc;
+  v = kmalloc((ex->argc + 3) * sizeof(char *));
+  if (v == NULL)
+    return -ENOMEM;
+  v[k++] = interp;
+  if (iarg[0])
+    v[k++] = iarg;
+  v[k++] = path;
+  for (size_t i = 1; i < ex->argc; i++)
+    v[k++] = ex->argv[i];
+  v[k] = NULL;
+  ex->argv = v;
+  ex->argc = k;
+  ex->path = interp;
+  *xargv = v;
+  return 0;
+}
+
 static int64_t do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp)
 {
   struct los_process *me = los_curproc;
@@ -555,27 +584,8 @@ static int64_t do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uen
     ex.argv = empty;
     ex.argc = 1;
   }
-  rc = read_shebang(path, interp, sizeof(interp), iarg, sizeof(iarg));
-  if (rc < 0)
+  if ((rc = script_args(&ex, path, interp, sizeof(interp), iarg, sizeof(iarg), &xargv)) < 0)
     goto out;
-  if (rc == 1) {
-    size_t k = 0;
-    xargv = kmalloc((ex.argc + 3) * sizeof(char *));
-    if (xargv == NULL) {
-      rc = -ENOMEM;
-      goto out;
-    }
-    xargv[k++] = interp;
-    if (iarg[0])
-      xargv[k++] = iarg;
-    xargv[k++] = path;
-    for (size_t i = 1; i < ex.argc; i++)
-      xargv[k++] = ex.argv[i];
-    xargv[k] = NULL;
-    ex.argv = xargv;
-    ex.argc = k;
-    ex.path = interp;
-  }
   nmm = los_mm_new();
   los_mm_switch(nmm);
   me->mm = nmm;
@@ -611,6 +621,13 @@ out:
   kfree(envp);
   kfree(buf);
   return rc;
+}
+
+SYSDEF(close_range)
+{
+  if (a2 & ~(uint64_t)(2 | 4) || a0 > a1) /* CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC */
+    return -EINVAL;
+  return fd_close_range((unsigned)a0, (unsigned)LOS_MIN(a1, 0xffffffffULL), (a2 & 4) != 0);
 }
 
 SYSDEF(execve)
@@ -657,15 +674,34 @@ int los_spawn(const struct los_spawn_req *req)
   /* load as p: the loader works on the running process and address space */
   los_cur->proc = p;
   los_mm_switch(p->mm);
-  for (int fd = 0; fd < 3; fd++)
-    fd_install(file_stdio((int)req->slot[fd], fd == 0 ? O_RDONLY : O_WRONLY), false, fd);
-  rc = los_stack_reserve(&sp);
-  if (rc == 0)
-    rc = los_elf_exec(&ex, &info, sp, &sp);
-  if (rc == 0) {
-    los_brk_init(info.brk);
-    p->stack_start = sp;
-    los_process_set_cmdline(ex.argv, ex.argc);
+  if (req->terminal) {
+    char path[32];
+    struct mnode *pty = los_pty_node(req->id);
+    los_snprintf(path, sizeof(path), "/dev/pts/%u", req->id);
+    for (int fd = 0; fd < 3; fd++)
+      fd_install(file_stdio_pty((int)req->slot[fd], pty, path), false, fd);
+  } else {
+    for (int fd = 0; fd < 3; fd++)
+      fd_install(file_stdio((int)req->slot[fd], fd == 0 ? O_RDONLY : O_WRONLY), false, fd);
+  }
+  {
+    static char path[LOS_PATH_MAX], interp[256], iarg[256];
+    const char **xargv = NULL;
+    rc = los_elf_find(&ex, path, sizeof(path));
+    if (rc == 0) {
+      ex.path = path;
+      rc = script_args(&ex, path, interp, sizeof(interp), iarg, sizeof(iarg), &xargv);
+    }
+    if (rc == 0)
+      rc = los_stack_reserve(&sp);
+    if (rc == 0)
+      rc = los_elf_exec(&ex, &info, sp, &sp);
+    if (rc == 0) {
+      los_brk_init(info.brk);
+      p->stack_start = sp;
+      los_process_set_cmdline(ex.argv, ex.argc);
+    }
+    kfree(xargv);
   }
   los_cur->proc = me;
   los_mm_switch(mine);

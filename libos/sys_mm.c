@@ -155,8 +155,10 @@ SYSDEF(madvise)
     return -EINVAL;
   if (a2 == MADV_DONTNEED || a2 == MADV_FREE) {
     uint64_t len = LOS_ALIGN_UP(a1, LOS_PAGE);
-    if (!USER_OK(a0, len, true))
-      return -ENOMEM;
+    if (len == 0)
+      return 0;
+    if (a0 + len < a0 || !los_mm_covered(a0, len))
+      return -ENOMEM; /* any protection will do, as on Linux */
     los_mm_discard(a0, len);
   }
   return 0;

@@ -97,6 +97,11 @@ SYSDEF(rseq)
   return -ENOSYS;
 }
 
+SYSDEF(pkey_alloc)
+{
+  return -ENOSYS;
+}
+
 struct rlimit_ {
   uint64_t cur, max;
 };

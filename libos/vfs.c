@@ -49,10 +49,27 @@ struct mnode *vfs_root_node(uint32_t mode)
 #define TTY_RDEV 0x500   /* 5:0 */
 #define TTY_GID 5
 static struct mnode *tty_node;
+struct mnode *vfs_devpts; /* where new terminals appear (/dev/pts) */
 
 struct mnode *los_tty_node(void)
 {
   return tty_node;
+}
+
+/* The terminal of a `hacher exec --tty`: /dev/pts/N (136:N), shown in
+ * /dev/pts when there is one, so ttyname() finds it. */
+struct mnode *los_pty_node(uint32_t n)
+{
+  char name[16];
+  struct mnode *node = vfs_root_node(S_IFCHR | 0620);
+
+  node->rdev = 0x8800 + n;
+  node->uid = los_proc.uid;
+  node->gid = TTY_GID;
+  los_snprintf(name, sizeof(name), "%u", n);
+  if (vfs_devpts != NULL && mnode_link(vfs_devpts, name, node) == 0)
+    node->nlink = 1;
+  return node;
 }
 
 static struct mnode *dev_node(struct mnode *dir, const char *name, uint32_t mode, uint32_t rdev)
@@ -69,6 +86,7 @@ static void tty_init(struct mnode *dev)
 {
   struct mnode *pts = dev_node(dev, "pts", S_IFDIR | 0755, 0);
 
+  vfs_devpts = pts;
   tty_node = dev_node(pts, "0", S_IFCHR | 0620, PTS0_RDEV);
   tty_node->uid = los_proc.uid;
   tty_node->gid = TTY_GID;

@@ -190,6 +190,7 @@ void los_fdtab_exec(struct los_fdtab *t); /* close the close-on-exec fds */
 int fd_install(struct los_file *f, bool cloexec, int min);
 struct los_file *fd_get(int fd);
 int fd_close(int fd);
+int fd_close_range(unsigned first, unsigned last, bool cx_only);
 int fd_dup(int oldfd, int newfd, bool cloexec);
 int fd_get_cloexec(int fd);
 void fd_set_cloexec(int fd, bool on);
@@ -197,6 +198,10 @@ void file_put(struct los_file *f);
 struct los_file *file_stdio(int host_fd, uint32_t flags);
 /* /dev/pts/0 when stdio is a terminal (process.terminal), else NULL. */
 struct mnode *los_tty_node(void);
+struct mnode *los_pty_node(uint32_t n);
+extern struct mnode *vfs_devpts;
+/* stdio of a `hacher exec --tty`: a terminal at node, shown as path. */
+struct los_file *file_stdio_pty(int host_fd, struct mnode *node, const char *path);
 /* What /proc/1/fd/N shows for fd: the file's path, or "pipe:[N]" for stdio
  * without one. Returns the length (truncated to size - 1), or -EBADF. */
 int los_fd_describe(int fd, char *buf, size_t size);

@@ -147,9 +147,11 @@ static int add_special(const char *path, size_t slash, const char *type, bool ro
   n->mount_ro = ro || special_fs[i].root == NULL; /* nothing can be created in devpts, mqueue */
   n->syn = special_fs[i].root;
   /* a devpts mount shows the container's terminal, as runc's does */
-  if (strcmp(type, "devpts") == 0 && los_tty_node() != NULL &&
-      (rc = mnode_link(n, "0", los_tty_node())) < 0)
-    return rc;
+  if (strcmp(type, "devpts") == 0) {
+    vfs_devpts = n;
+    if (los_tty_node() != NULL && (rc = mnode_link(n, "0", los_tty_node())) < 0)
+      return rc;
+  }
   if ((rc = mnode_link(parent.up, path + slash, n)) < 0 ||
       (rc = vfs_resolve(AT_FDCWD, path, 0, &r)) < 0)
     return rc;

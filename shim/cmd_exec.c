@@ -264,7 +264,15 @@ static int run_exec(const struct exec_opts *o, struct hacher_container *c,
 
   if (exec_msg_encode_request(&r, &msg, &len, why, sizeof(why)) < 0)
     return hacher_error(err, 0, "%s", why);
-  if (p->terminal && hacher_console_open(&con, p->rows, p->cols, err) < 0)
+  unsigned rows = p->rows, cols = p->cols;
+  struct winsize mine;
+  /* in the foreground the exec's terminal starts with the size of ours */
+  if (p->terminal && rows == 0 && !o->detach && o->console_socket == NULL &&
+      ioctl(STDIN_FILENO, TIOCGWINSZ, &mine) == 0 && mine.ws_row > 0 && mine.ws_col > 0) {
+    rows = mine.ws_row;
+    cols = mine.ws_col;
+  }
+  if (p->terminal && hacher_console_open(&con, rows, cols, err) < 0)
     return -1;
   if (pipe2(pipefd, O_CLOEXEC) < 0) {
     hacher_console_close(&con);

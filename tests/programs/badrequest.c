@@ -8,6 +8,7 @@
  *   libos   overwrite the LibOS syscall entry, then make a syscall
  *   report  report request whose output is the guest's page tables
  *   report-small  report request with too small an output buffer (refused, not fatal) */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,8 +17,11 @@
 #include "../../common/tl_abi.h"
 
 /* Static, so it lives in low identity-mapped memory: its address is its GPA. */
-static volatile struct tl_hc req __attribute__((aligned(64)));
-static uint8_t report_buf[512];
+/* Application memory is not identity-mapped (every process has its own page
+ * tables), so requests are written where the LibOS writes them: the request
+ * slot of the shared page, whose guest-physical address is fixed. */
+#define req (((volatile struct tl_shared *)TL_SHARED_GPA)->hc)
+#define SLOT_GPA ((uint32_t)(TL_SHARED_GPA + offsetof(struct tl_shared, hc)))
 
 static void ring(uint32_t gpa)
 {
@@ -27,10 +31,8 @@ static void ring(uint32_t gpa)
 int main(int argc, char **argv)
 {
   const char *mode = argc > 1 ? argv[1] : "addr";
-  uint32_t gpa = (uint32_t)(uintptr_t)&req;
+  uint32_t gpa = SLOT_GPA;
 
-  if ((uintptr_t)&req >= (1ULL << 32))
-    return 3;
   req.nr = TL_HC_WRITE;
   req.u.io.fd = 1;
   req.u.io.buf.gpa = 0xfffffffffff000ULL;
@@ -46,8 +48,8 @@ int main(int argc, char **argv)
     return 2;
   } else if (strncmp(mode, "report", 6) == 0) {
     req.nr = TL_HC_REPORT;
-    req.u.report.data.gpa = (uintptr_t)report_buf;
-    req.u.report.out.gpa = strcmp(mode, "report") == 0 ? TL_PT_GPA : (uintptr_t)report_buf;
+    req.u.report.data.gpa = TL_ARGS_GPA;
+    req.u.report.out.gpa = strcmp(mode, "report") == 0 ? TL_PT_GPA : TL_SHARED_GPA + 2048;
     req.u.report.out_len = strcmp(mode, "report") == 0 ? sizeof(struct tl_report) : 16;
   } else if (strcmp(mode, "libos") == 0) {
     const struct tl_los_header *h = (const struct tl_los_header *)TL_LOS_VA;
