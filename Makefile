@@ -109,6 +109,7 @@ unit: $(BUILD)/unit-tests
 
 test: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests programs
+	@hack/build-workloads.sh $(BUILD)
 	@hack/run-tests.sh $(BUILD)
 
 # The acceptance workloads (tests/workloads/README.md): not part of `test`

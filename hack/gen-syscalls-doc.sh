@@ -33,7 +33,7 @@ count() { awk -F'|' -v s="$1" '$2 == s' "$tmp" | wc -l; }
   echo
   echo "## Missing"
   echo
-  echo "Everything else in \`<asm/unistd_64.h>\`, notably (planned in the LibOS-breadth work):"
-  echo "processes (\`fork\`, \`vfork\`, \`execve\`, \`wait4\`),"
-  echo "networking (socket families other than \`AF_UNIX\`), and POSIX timers (\`timer_create\`)."
+  echo "Everything else in \`<asm/unistd_64.h>\`, notably: networking (socket families other"
+  echo "than \`AF_UNIX\`), POSIX timers (\`timer_create\`), job control (stopped processes),"
+  echo "\`ptrace\`, namespaces (\`unshare\`, \`setns\`), \`io_uring\`."
 } > "$out"

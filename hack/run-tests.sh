@@ -53,7 +53,9 @@ count_tap()
 echo "== integration and end-to-end tests"
 # The run's temporary directory is kept for the leftover check, then removed.
 HACHER="$build/hacher" PROGRAMS="$build/programs" \
-  bats --tap --no-tempdir-cleanup "$root/tests/integration" "$root/tests/e2e" 2>&1 \
+  WORKLOADS="$build/workloads" \
+  bats --tap --no-tempdir-cleanup "$root/tests/integration" "$root/tests/workloads" \
+  "$root/tests/e2e" 2>&1 \
   | tee "$tmp/bats.out"
 bats_rc=${PIPESTATUS[0]}
 count_tap "$tmp/bats.out"
