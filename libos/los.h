@@ -86,6 +86,8 @@ uint64_t los_mm_map(uint64_t len, uint32_t prot, enum los_vma_kind kind, uint16_
 int los_mm_map_fixed(uint64_t addr, uint64_t len, uint32_t prot, enum los_vma_kind kind,
                      bool replace, uint16_t flags);
 void los_mm_mark_written(uint64_t addr, uint64_t len);
+int los_mm_map_image(uint64_t addr, uint64_t len, uint32_t prot, const uint64_t *gpa);
+void los_mm_write_page(uint64_t va, const void *src, uint64_t len);
 int los_mm_protect_quiet(uint64_t addr, uint64_t len, uint32_t prot);
 void los_mm_discard(uint64_t addr, uint64_t len);
 /* The LibOS's view of a guest-physical address (the physmap). */

@@ -157,14 +157,28 @@ static uint64_t frames_alloc(uint64_t n)
   return 0;
 }
 
+/* Image pages mapped straight into an address space are not frames. */
+static bool in_pool(uint64_t pa)
+{
+  return pa >= pool_lo && pa < pool_hi;
+}
+
+/* Where the LibOS reads a mapped page: RAM through the physmap, an image
+ * page where the image is identity-mapped. */
+static void *page_va(uint64_t pa)
+{
+  return pa >= TL_IMAGE_GPA ? (void *)pa : los_phys_va(pa);
+}
+
 static void frame_get(uint64_t pa)
 {
-  refs[fidx(pa)]++;
+  if (in_pool(pa))
+    refs[fidx(pa)]++;
 }
 
 static void frame_put(uint64_t pa)
 {
-  if (--refs[fidx(pa)] == 0)
+  if (in_pool(pa) && --refs[fidx(pa)] == 0)
     release_frames(pa, 1);
 }
 
@@ -227,11 +241,11 @@ static int populate(struct los_mm *mm, uint64_t s, uint64_t e, uint32_t prot, ui
     }
     if (*pte & (PTE_P | PTE_NONE)) {
       f = *pte & PTE_ADDR;
-      if ((prot & LOS_PROT_WRITE) && refs[fidx(f)] > 1 && !(*pte & PTE_SHARE)) {
+      if ((prot & LOS_PROT_WRITE) && (!in_pool(f) || refs[fidx(f)] > 1) && !(*pte & PTE_SHARE)) {
         uint64_t c = frames_alloc(1);
         if (c == 0)
           return -ENOMEM;
-        memcpy(los_phys_va(c), los_phys_va(f), LOS_PAGE);
+        memcpy(los_phys_va(c), page_va(f), LOS_PAGE);
         frame_put(f);
         f = c;
       }
@@ -444,7 +458,7 @@ struct los_mm *los_mm_fork(struct los_mm *src)
       if (c == 0)
         goto nomem;
       if (*sp & (PTE_A | PTE_D | PTE_INIT)) {
-        memcpy(los_phys_va(c), los_phys_va(f), LOS_PAGE);
+        memcpy(los_phys_va(c), page_va(f), LOS_PAGE);
         *dp = c | (*sp & ~(PTE_ADDR | PTE_A | PTE_D)) | PTE_INIT;
       } else {
         *dp = c | (*sp & ~PTE_ADDR);
@@ -680,6 +694,45 @@ bool los_mm_app_range(uint64_t addr, uint64_t len)
   return true;
 }
 
+/* A private read-only file mapping served from the image without copying:
+ * the range [addr, addr+len) must be reserved with no frames (PROT_NONE);
+ * page i maps image page gpa[i], or, where gpa[i] is 0, a fresh zero frame
+ * (holes, past the end of the file, a partial last page the caller fills
+ * with los_mm_write_page). Then the mapping gets prot (never writable). */
+int los_mm_map_image(uint64_t addr, uint64_t len, uint32_t prot, const uint64_t *gpa)
+{
+  struct los_mm *mm = cur_mm;
+  int i = first_above(mm, addr);
+  uint64_t flags = pte_flags(prot & ~LOS_PROT_WRITE, 0);
+
+  if (i == mm->nvmas || mm->vmas[i].start != addr || mm->vmas[i].end != addr + len ||
+      mm->vmas[i].prot != 0)
+    return -EINVAL;
+  for (uint64_t k = 0; k < len / LOS_PAGE; k++) {
+    uint64_t *pte = pte_of(mm->pml4, addr + k * LOS_PAGE, true), f = gpa[k];
+    if (pte == NULL)
+      return -ENOMEM;
+    if (f == 0 && (f = frames_alloc(1)) == 0)
+      return -ENOMEM;
+    *pte = f | flags;
+  }
+  mm->vmas[i].prot = prot & ~LOS_PROT_WRITE;
+  return 0;
+}
+
+/* Write into the page holding va whatever its protection (a fresh page of
+ * a mapping being filled), through the physmap. */
+void los_mm_write_page(uint64_t va, const void *src, uint64_t len)
+{
+  uint64_t *pte = pte_of(cur_mm->pml4, va, false);
+
+  if (pte != NULL && (*pte & PTE_P) && in_pool(*pte & PTE_ADDR) &&
+      (va & (LOS_PAGE - 1)) + len <= LOS_PAGE) {
+    memcpy((uint8_t *)los_phys_va(*pte & PTE_ADDR) + (va & (LOS_PAGE - 1)), src, len);
+    *pte |= PTE_INIT;
+  }
+}
+
 /* The LibOS wrote file contents into [addr, addr+len): a fork must copy
  * those pages even if the application never touched them. */
 void los_mm_mark_written(uint64_t addr, uint64_t len)
@@ -702,6 +755,8 @@ void los_mm_discard(uint64_t addr, uint64_t len)
     if (pte == NULL || !(*pte & (PTE_P | PTE_NONE)) || (*pte & PTE_SHARE))
       continue;
     f = *pte & PTE_ADDR;
+    if (!in_pool(f))
+      continue; /* an image page: it already reads as the file */
     if (refs[fidx(f)] == 1) {
       los_discard(f, LOS_PAGE);
       *pte &= ~(PTE_INIT | PTE_A | PTE_D);

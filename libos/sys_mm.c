@@ -56,6 +56,60 @@ static int64_t fill_from_file(struct los_file *f, uint64_t addr, uint64_t len, u
   return 0;
 }
 
+/* A read-only private mapping of an image file is served from the image
+ * pages themselves (verified, shared by every process and every trustlet
+ * of the image through the host's page cache): no copy, no frame. Holes
+ * and a partial last page get fresh frames. */
+static bool image_backed(const struct los_file *f, uint32_t prot)
+{
+  return f->vn.up == NULL && f->vn.syn == NULL && f->vn.low != LOS_NO_NID &&
+         !(prot & LOS_PROT_WRITE);
+}
+
+static int64_t map_image(struct los_file *f, uint64_t addr, uint64_t len, uint64_t off,
+                         uint32_t prot)
+{
+  uint64_t n = len / LOS_PAGE, *gpa = kzalloc(n * sizeof(*gpa) + 1);
+  uint64_t base = (uint64_t)los_image.base;
+  int64_t rc = 0;
+
+  if (gpa == NULL)
+    return -ENOMEM;
+  for (uint64_t k = 0; k < n; k++) {
+    uint64_t o = off + k * LOS_PAGE, avail;
+    const uint8_t *p;
+    if (o >= f->ino.size)
+      continue; /* past the end: zero */
+    p = erofs_data_ptr(&los_image, &f->ino, o, &avail);
+    if (p == NULL) {
+      rc = -EIO; /* a block that does not match the image's tree */
+      goto out;
+    }
+    if ((uint64_t)p >= base && (uint64_t)p - base < los_image.size &&
+        (((uint64_t)p - base) & (LOS_PAGE - 1)) == 0 && avail >= LOS_PAGE)
+      gpa[k] = (uint64_t)p; /* the image is identity-mapped: this is its address */
+  }
+  if ((rc = los_mm_map_image(addr, len, prot, gpa)) < 0)
+    goto out;
+  for (uint64_t k = 0; k < n; k++) {
+    static uint8_t page[LOS_PAGE];
+    uint64_t o = off + k * LOS_PAGE;
+    int64_t got;
+    if (gpa[k] != 0 || o >= f->ino.size)
+      continue;
+    got = vfs_read(f, page, LOS_PAGE, o); /* inline tails, partial last pages */
+    if (got < 0) {
+      rc = got;
+      goto out;
+    }
+    if (got > 0)
+      los_mm_write_page(addr + k * LOS_PAGE, page, (uint64_t)got);
+  }
+out:
+  kfree(gpa);
+  return rc;
+}
+
 SYSDEF(mmap)
 {
   uint64_t addr = a0, len = LOS_ALIGN_UP(a1, LOS_PAGE), flags = a3, off = a5;
@@ -73,8 +127,10 @@ SYSDEF(mmap)
   }
   if (!(flags & MAP_ANONYMOUS) && (rc = map_file((int)a4, flags, prot, &f)) < 0)
     return rc;
-  /* file contents are written in first, then the protection is applied */
-  uint32_t mprot = f != NULL ? prot | LOS_PROT_WRITE : prot;
+  /* file contents are written in first, then the protection is applied;
+   * image pages are mapped as they are (reserved without frames first) */
+  bool direct = f != NULL && image_backed(f, prot);
+  uint32_t mprot = direct ? 0 : f != NULL ? prot | LOS_PROT_WRITE : prot;
   uint16_t vflags =
       (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE ? LOS_MAP_SHARED : 0;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -93,7 +149,12 @@ SYSDEF(mmap)
     if (addr == 0)
       return -ENOMEM;
   }
-  if (f != NULL) {
+  if (direct) {
+    if ((rc = map_image(f, addr, len, off, prot)) < 0) {
+      los_mm_free(addr, len);
+      return rc;
+    }
+  } else if (f != NULL) {
     if ((rc = fill_from_file(f, addr, a1, off)) < 0) {
       los_mm_free(addr, len);
       return rc;

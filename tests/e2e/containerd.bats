@@ -30,7 +30,7 @@ TOML
   # an OCI image archive of a busybox rootfs, made with podman (no registry)
   cp "$BUSYBOX" "$CT/rootfs/bin/busybox"
   local a
-  for a in echo sleep false uname sh tty; do
+  for a in echo sleep false uname sh tty cat; do
     ln -s busybox "$CT/rootfs/bin/$a"
   done
   local pm=(podman --root "$CT/podman/root" --runroot "$CT/podman/runroot" --tmpdir "$CT/podman/tmp"
@@ -100,6 +100,25 @@ setup()
   assert_output --regexp 'd1 +[0-9]+ +STOPPED'
   ctr_ task delete d1 >/dev/null
   ctr_ container rm d1
+}
+
+@test "ctr task exec: a process inside the running trustlet" {
+  crun_ -d localhost/hacher-bb:latest x1 /bin/sleep 60 >/dev/null
+  run ctr_ task exec --exec-id probe1 x1 /bin/sh -c 'cat /proc/1/comm; exit 5'
+  assert_equal "$status" 5
+  assert_output "sleep"
+  run ctr_ task exec --exec-id probe2 x1 /bin/echo second
+  assert_success
+  assert_output "second"
+  run ctr_ task ls
+  assert_output --regexp 'x1 +[0-9]+ +RUNNING'
+  ctr_ task kill -s KILL x1
+  for _ in $(seq 100); do
+    ctr_ task ls | grep -q 'x1 .*STOPPED' && break
+    sleep 0.05
+  done
+  ctr_ task delete x1 >/dev/null
+  ctr_ container rm x1
 }
 
 @test "ctr: a failure shows hacher's message" {

@@ -22,7 +22,7 @@ setup_file()
   cp "$PROGRAMS/pause.musl" "$CT/pause/pause"
   cp "$BUSYBOX" "$CT/bb/bin/busybox"
   local a
-  for a in echo sh sleep false uname cat; do
+  for a in echo sh sleep false uname cat true; do
     ln -s busybox "$CT/bb/bin/$a"
   done
   oci_archive "$PAUSE_IMG" "$CT/pause" "$CT/pause.tar" '["/pause"]'
@@ -362,6 +362,23 @@ setup()
   run hacher_k8s state "$id"
   assert_failure
   assert_output "hacher: container does not exist"
+}
+
+@test "CRI: ExecSync runs a command inside the running trustlet (exec probes)" {
+  local id
+  id=$(new_container execd '["sleep", "600"]')
+  cri StartContainer "$(ctr_req "$id")" >/dev/null
+  run cri ExecSync "$(jq -n -c --arg c "$id" \
+    '{container_id: $c, cmd: ["sh", "-c", "cat /proc/1/comm; echo oops >&2; exit 3"], timeout: 30}')"
+  assert_success
+  assert_equal "$(jq -r .exit_code <<<"$output")" 3
+  assert_equal "$(jq -r .stdout <<<"$output" | base64 -d)" "sleep"
+  assert_equal "$(jq -r .stderr <<<"$output" | base64 -d)" "oops"
+  run cri ExecSync "$(jq -n -c --arg c "$id" '{container_id: $c, cmd: ["true"], timeout: 30}')"
+  assert_success
+  assert_equal "$(jq -r .exit_code <<<"$output")" 0
+  cri StopContainer "$(jq -n -c --arg c "$id" '{container_id: $c, timeout: 10}')" >/dev/null
+  cri RemoveContainer "$(ctr_req "$id")" >/dev/null
 }
 
 @test "CRI: a failing create shows hacher's message in the CRI error" {

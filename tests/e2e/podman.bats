@@ -93,6 +93,27 @@ setup()
   pm rm -f p1
 }
 
+@test "podman exec: a process inside the running trustlet, plain and -it" {
+  pm run -d --name e1 "${OPTS[@]}" localhost/hacher-bb /bin/sleep 60 >/dev/null
+  run --separate-stderr pm exec e1 /bin/sh -c 'cat /proc/1/comm; echo err >&2; exit 7'
+  assert_equal "$status" 7
+  assert_output "sleep"
+  assert_equal "$stderr" "err"
+  run pm exec -e GREETING=hi -w /tmp e1 /bin/sh -c 'echo $GREETING $(pwd)'
+  assert_success
+  assert_output "hi /tmp"
+  run "$BATS_TEST_DIRNAME/../integration/pty-run.py" \
+    podman --root "$PM/root" --runroot "$PM/runroot" --tmpdir "$PM/tmp" \
+    --cgroup-manager cgroupfs --events-backend file --runtime "$HACHER" \
+    --runtime-flag "images=$PM/images" exec -it e1 tty
+  assert_success
+  assert_output --regexp '/dev/pts/[0-9]+'
+  # the function itself goes on
+  run pm ps --format '{{.Names}} {{.Status}}'
+  assert_output --regexp '^e1 Up'
+  pm rm -f e1 >/dev/null
+}
+
 @test "podman run -it: sh -c tty shows the container's pty" {
   # podman -it needs a terminal on its stdin: pty-run gives it one
   run "$BATS_TEST_DIRNAME/../integration/pty-run.py" \

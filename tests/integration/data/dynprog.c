@@ -166,6 +166,18 @@ static int mmaps(const char *path)
            pread(fd, again, 1, 0) == 1 && again[0] == buf[0] ? "yes" : "no");
     munmap(p, pg);
   }
+  /* read-only first (served from the image), writable later: the write is
+   * the mapping's own; another mapping of the file still reads the file */
+  p = mmap(NULL, pg, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p != MAP_FAILED && mprotect(p, pg, PROT_READ | PROT_WRITE) == 0) {
+    unsigned char *q;
+    p[1] ^= 0xff;
+    q = mmap(NULL, pg, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+    printf("writable later, private: %s\n",
+           q != MAP_FAILED && q[1] == (unsigned char)buf[1] && p[1] != q[1] ? "yes" : "no");
+    munmap(q, pg);
+  }
+  munmap(p, pg);
   /* shared read-only */
   p = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
   say("shared read-only", p == MAP_FAILED ? -1 : 0);
