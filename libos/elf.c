@@ -269,8 +269,10 @@ static void elf_map(struct elf_obj *o)
     const Elf64_Phdr *p = &o->ph[i];
     uint64_t lo = LOS_ALIGN_DOWN(p->p_vaddr, LOS_PAGE) + o->bias;
     uint64_t hi = LOS_ALIGN_UP(p->p_vaddr + p->p_memsz, LOS_PAGE) + o->bias;
-    if (p->p_type == PT_LOAD && hi > lo)
+    if (p->p_type == PT_LOAD && hi > lo) {
       los_mm_protect_quiet(lo, hi - lo, seg_prot(p->p_flags));
+      los_mm_set_name(lo, hi - lo, o->f->path);
+    }
   }
 }
 

@@ -113,6 +113,8 @@ uint64_t los_mm_pool_size(void);
 uint64_t los_mm_mapped(void);
 /* The i-th mapped range in address order; false past the end. */
 bool los_mm_vma(int i, uint64_t *start, uint64_t *end, uint32_t *prot, enum los_vma_kind *kind);
+const char *los_mm_vma_name(int i);
+void los_mm_set_name(uint64_t addr, uint64_t len, const char *path);
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 void *krealloc(void *p, size_t size);

@@ -32,7 +32,14 @@ struct vma {
   uint32_t prot;
   uint16_t kind;
   uint16_t flags; /* LOS_MAP_SHARED */
+  uint32_t name;  /* the mapped file (an interned path, see vma_names), 0: none */
+  uint32_t pad;
 };
+
+/* Paths of mapped files for /proc/PID/maps, interned (never freed: a
+ * function maps a bounded set of files). */
+static char **vma_names;
+static uint32_t nvma_names, cap_vma_names;
 
 struct los_mm {
   uint64_t pml4; /* physical */
@@ -321,7 +328,7 @@ static int insert_at(struct los_mm *mm, int i, uint64_t start, uint64_t end, uin
     mm->cap = cap;
   }
   memmove(&mm->vmas[i + 1], &mm->vmas[i], (size_t)(mm->nvmas - i) * sizeof(mm->vmas[0]));
-  mm->vmas[i] = (struct vma){start, end, prot, (uint16_t)kind, flags};
+  mm->vmas[i] = (struct vma){start, end, prot, (uint16_t)kind, flags, 0, 0};
   mm->nvmas++;
   return 0;
 }
@@ -436,6 +443,7 @@ struct los_mm *los_mm_fork(struct los_mm *src)
     const struct vma *v = &src->vmas[i];
     if (insert_at(mm, mm->nvmas, v->start, v->end, v->prot, v->kind, v->flags) < 0)
       goto nomem;
+    mm->vmas[mm->nvmas - 1].name = v->name;
     if (v->kind == VMA_LIBOS)
       continue;
     for (uint64_t va = v->start; va < v->end; va += LOS_PAGE) {
@@ -499,8 +507,10 @@ static int punch(struct los_mm *mm, uint64_t start, uint64_t end)
     uint64_t cs = LOS_MAX(v->start, start), ce = LOS_MIN(v->end, end);
     dropped |= unpopulate(mm, cs, ce);
     if (v->start < start && v->end > end) { /* split in two */
+      uint32_t name = v->name;
       if (insert_at(mm, i + 1, end, v->end, v->prot, v->kind, v->flags) < 0)
         return -ENOMEM;
+      mm->vmas[i + 1].name = name;
       mm->vmas[i].end = start;
       break;
     }
@@ -609,14 +619,18 @@ static int protect(uint64_t addr, uint64_t len, uint32_t prot, bool flush)
   for (int i = first_above(mm, addr); i < mm->nvmas && mm->vmas[i].start < end; i++) {
     struct vma *v = &mm->vmas[i];
     if (v->start < addr) { /* split off the part below */
+      uint32_t name = v->name;
       if (insert_at(mm, i, v->start, addr, v->prot, v->kind, v->flags) < 0)
         return -ENOMEM;
+      mm->vmas[i].name = name;
       v = &mm->vmas[++i];
       v->start = addr;
     }
     if (v->end > end) { /* and above */
+      uint32_t name = v->name;
       if (insert_at(mm, i + 1, end, v->end, v->prot, v->kind, v->flags) < 0)
         return -ENOMEM;
+      mm->vmas[i + 1].name = name;
       v = &mm->vmas[i];
       v->end = end;
     }
@@ -928,6 +942,47 @@ uint64_t los_mm_pool_size(void)
 uint64_t los_mm_mapped(void)
 {
   return (nframes - nfree) * LOS_PAGE;
+}
+
+/* The mapping [addr, addr+len) is of the file at path (for /proc/PID/maps). */
+void los_mm_set_name(uint64_t addr, uint64_t len, const char *path)
+{
+  struct los_mm *mm = cur_mm;
+  uint32_t id = 0;
+
+  if (path == NULL)
+    return;
+  for (uint32_t k = 0; k < nvma_names && id == 0; k++)
+    if (strcmp(vma_names[k], path) == 0)
+      id = k + 1;
+  if (id == 0) {
+    if (nvma_names == cap_vma_names) {
+      uint32_t cap = cap_vma_names ? cap_vma_names * 2 : 32;
+      char **n = krealloc(vma_names, cap * sizeof(*n));
+      if (n == NULL)
+        return;
+      vma_names = n;
+      cap_vma_names = cap;
+    }
+    if ((vma_names[nvma_names] = kstrdup(path)) == NULL)
+      return;
+    id = ++nvma_names;
+  }
+  for (int i = first_above(mm, addr); i < mm->nvmas && mm->vmas[i].start < addr + len; i++)
+    mm->vmas[i].name = id;
+}
+
+/* The file the i-th mapping (as los_mm_vma counts) maps, or NULL. */
+const char *los_mm_vma_name(int i)
+{
+  const struct los_mm *mm = cur_mm;
+
+  for (int k = 0; k < mm->nvmas; k++) {
+    if (mm->vmas[k].kind == VMA_LIBOS || i-- > 0)
+      continue;
+    return mm->vmas[k].name ? vma_names[mm->vmas[k].name - 1] : NULL;
+  }
+  return NULL;
 }
 
 bool los_mm_vma(int i, uint64_t *start, uint64_t *end, uint32_t *prot, enum los_vma_kind *kind)

@@ -283,12 +283,13 @@ static void gen_maps(struct sbuf *b, uint32_t arg, uint32_t pid)
     uint32_t prot2;
     enum los_vma_kind kind2;
     /* adjacent ranges of one kind and protection are one mapping, as Linux merges them */
+    const char *file = los_mm_vma_name(i);
     while (los_mm_vma(i + 1, &s2, &e2, &prot2, &kind2) && s2 == e && prot2 == prot &&
            kind2 == kind && kind != VMA_APP) {
       e = e2;
       i++;
     }
-    put_map(b, s, e, prot, 0, kind < LOS_ARRAY_SIZE(names) ? names[kind] : NULL);
+    put_map(b, s, e, prot, 0, file ? file : kind < LOS_ARRAY_SIZE(names) ? names[kind] : NULL);
   }
 }
 

@@ -163,6 +163,8 @@ SYSDEF(mmap)
     if (mprot != prot)
       los_mm_protect_quiet(addr, len, prot);
   }
+  if (f != NULL)
+    los_mm_set_name(addr, len, f->path);
   return (int64_t)addr;
 }
 
