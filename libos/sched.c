@@ -416,14 +416,11 @@ void los_wait_nosig(struct los_waitq *q)
   q->head = &w;
   me->deadline = 0;
   memset(me->host_events, 0, sizeof(me->host_events));
-  me->state = TASK_BLOCKED;
-  while (me->state == TASK_BLOCKED || me->wake == WAKE_SIGNAL) {
+  do { /* a signal's wakeup does not end this wait */
     me->state = TASK_BLOCKED;
     me->wake = WAKE_NONE;
     los_schedule();
-    if (me->wake != WAKE_SIGNAL)
-      break;
-  }
+  } while (me->wake == WAKE_SIGNAL);
   for (struct los_waiter **pp = &q->head; *pp != NULL; pp = &(*pp)->next)
     if (*pp == &w) {
       *pp = w.next;
