@@ -52,6 +52,7 @@ prog="$tmp/musl"
 new_bundle "$prog"
 cp "$programs/exitcode.musl" "$prog/rootfs/bin/exitcode"
 cp "$programs/tmpfile.musl" "$prog/rootfs/bin/tmpfile"
+cp "$programs/threads.musl" "$prog/rootfs/bin/threads"
 
 steps=0 good=0
 
@@ -99,6 +100,11 @@ step "exit status 42 (musl program, 64 MiB touched)" "$prog" 42 "exiting with 42
 step "write to the private /tmp (musl program)" "$prog" 0 "tmpfile ok" /bin/tmpfile
 step "write to /tmp from busybox sh" "$bb" 0 "written" \
   sh -c 'echo hi > /tmp/note && [ -s /tmp/note ] && echo written'
+step "processes: a pipeline, a subshell and a background job (fork, execve, pipes, wait)" \
+  "$bb" 0 "background job done" \
+  sh -c 'echo "$(ls /bin | grep -c sh) applets named *sh*"; (sleep 0.1; echo background job done) & wait'
+step "threads: four pthreads and a busy one preempted (musl program)" "$prog" 0 "threads: ok" \
+  /bin/threads
 
 # Attestation: a secret sealed for the function's measurement, then a report
 # over a nonce, verified on the host (docs/attestation.md).
