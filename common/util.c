@@ -1,11 +1,14 @@
-/* Allocation wrappers and file helpers shared by every host component. */
+/* Allocation wrappers, file and child-process helpers shared by every host
+ * component. */
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 static void oom(void)
 {
@@ -159,5 +162,46 @@ int remove_tree(const char *path, hacher_error_t *err)
 {
   if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
     return hacher_error(err, errno, "remove \"%s\"", path);
+  return 0;
+}
+
+int wait_status(pid_t pid, int on_error)
+{
+  int st;
+
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR)
+      return on_error;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void catch_forwarded_signals(void (*fn)(int))
+{
+  static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH};
+  struct sigaction sa;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = fn;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+    sigaction(sigs[i], &sa, NULL);
+}
+
+int read_verdict(int fd, char ok, char *buf, size_t size)
+{
+  size_t len = 0;
+  ssize_t n;
+
+  while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      break;
+    len += (size_t)n;
+    if (buf[0] == ok)
+      return 1;
+  }
+  buf[len] = '\0';
   return 0;
 }

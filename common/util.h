@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -44,6 +45,16 @@ static inline void cleanup_errorp(hacher_error_t *err)
 
 /* Read a whole file into a NUL-terminated buffer; *size_out excludes the NUL. */
 int read_file(const char *path, char **out, size_t *size_out, hacher_error_t *err);
+
+/* Wait for child pid (retrying on EINTR): its exit status, 128+N after
+ * signal N, or on_error when it cannot be waited for. */
+int wait_status(pid_t pid, int on_error);
+/* Handle the signals a foreground runtime passes on to its child (TERM,
+ * INT, HUP, QUIT, USR1, USR2, ALRM, WINCH) with fn, restarting syscalls. */
+void catch_forwarded_signals(void (*fn)(int));
+/* Read fd until EOF or until its first byte is ok: 1 then; else 0 with
+ * buf holding what came (NUL-terminated), e.g. "E" and a message. */
+int read_verdict(int fd, char ok, char *buf, size_t size);
 
 /* Write data to path atomically: temporary file in the same directory, fsync, rename. */
 int write_file_atomic(const char *path, const void *data, size_t size, int mode,

@@ -353,30 +353,9 @@ static int parse_config(struct json_ctx *c, struct oci_config *cfg, yajl_val roo
   return 0;
 }
 
-int oci_config_parse(const char *name, const char *text, size_t size, struct oci_config **out,
-                     hacher_error_t *err)
-{
-  struct json_ctx c = {.name = name, .err = err};
-  struct oci_config *cfg;
-  yajl_val root = NULL;
-  int rc;
-
-  if (json_parse(&c, text, size, &root) < 0) {
-    yajl_tree_free(root);
-    return -1;
-  }
-  cfg = xmalloc0(sizeof(*cfg));
-  rc = parse_config(&c, cfg, root);
-  yajl_tree_free(root);
-  if (rc < 0) {
-    oci_config_free(cfg);
-    return -1;
-  }
-  *out = cfg;
-  return 0;
-}
-
-int oci_process_parse(const char *name, const char *text, size_t size, struct oci_config **out,
+/* Parse text with parse (the whole config, or a process object alone). */
+static int parse_with(int (*parse)(struct json_ctx *, struct oci_config *, yajl_val),
+                      const char *name, const char *text, size_t size, struct oci_config **out,
                       hacher_error_t *err)
 {
   struct json_ctx c = {.name = name, .err = err};
@@ -389,9 +368,7 @@ int oci_process_parse(const char *name, const char *text, size_t size, struct oc
     return -1;
   }
   cfg = xmalloc0(sizeof(*cfg));
-  rc = parse_process_obj(&c, cfg, root, "");
-  if (rc == 0)
-    fill_defaults(cfg);
+  rc = parse(&c, cfg, root);
   yajl_tree_free(root);
   if (rc < 0) {
     oci_config_free(cfg);
@@ -399,6 +376,26 @@ int oci_process_parse(const char *name, const char *text, size_t size, struct oc
   }
   *out = cfg;
   return 0;
+}
+
+static int parse_process_only(struct json_ctx *c, struct oci_config *cfg, yajl_val root)
+{
+  if (parse_process_obj(c, cfg, root, "") < 0)
+    return -1;
+  fill_defaults(cfg);
+  return 0;
+}
+
+int oci_config_parse(const char *name, const char *text, size_t size, struct oci_config **out,
+                     hacher_error_t *err)
+{
+  return parse_with(parse_config, name, text, size, out, err);
+}
+
+int oci_process_parse(const char *name, const char *text, size_t size, struct oci_config **out,
+                      hacher_error_t *err)
+{
+  return parse_with(parse_process_only, name, text, size, out, err);
 }
 
 int oci_config_load(const char *bundle, struct oci_config **out, hacher_error_t *err)

@@ -115,21 +115,11 @@ static void monitor_main(struct hacher_launch *l, struct ready_ctx *r)
 static int wait_ready(int fd, pid_t pid, hacher_error_t *err)
 {
   char buf[4096];
-  size_t len = 0;
-  ssize_t n;
 
-  while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) != 0) {
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      break;
-    len += (size_t)n;
-    if (buf[0] == 'R')
-      return 0;
-  }
-  buf[len] = '\0';
+  if (read_verdict(fd, 'R', buf, sizeof(buf)))
+    return 0;
   waitpid(pid, NULL, 0);
-  if (len > 1 && buf[0] == 'E')
+  if (buf[0] == 'E' && buf[1] != '\0')
     return hacher_error(err, 0, "%s", buf + 1);
   return hacher_error(err, 0, "trustlet monitor ended before the container was created");
 }

@@ -197,46 +197,23 @@ static void forward(int sig)
 
 static void forward_signals(void)
 {
-  static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH};
-  struct sigaction sa;
-
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = forward;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-    sigaction(sigs[i], &sa, NULL);
+  catch_forwarded_signals(forward);
 }
 
 static int wait_proxy(pid_t pid)
 {
-  int st;
-
-  while (waitpid(pid, &st, 0) < 0)
-    if (errno != EINTR)
-      return EXEC_FAILED;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return wait_status(pid, EXEC_FAILED);
 }
 
 /* "S" once the trustlet took the request; "E" and the reason otherwise. */
 static int wait_started(int fd, pid_t pid, hacher_error_t *err)
 {
   char buf[EXEC_MSG_TEXT_MAX + 256];
-  size_t len = 0;
-  ssize_t n;
 
-  while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) != 0) {
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      break;
-    len += (size_t)n;
-    if (buf[0] == 'S')
-      return 0;
-  }
-  buf[len] = '\0';
+  if (read_verdict(fd, 'S', buf, sizeof(buf)))
+    return 0;
   wait_proxy(pid);
-  if (len > 1 && buf[0] == 'E')
+  if (buf[0] == 'E' && buf[1] != '\0')
     return hacher_error(err, 0, "%s", buf + 1);
   return hacher_error(err, 0, "the exec proxy ended before the process started");
 }

@@ -25,27 +25,14 @@ static void forward(int sig)
 
 static void forward_signals(pid_t pid)
 {
-  static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH};
-  struct sigaction sa;
-
   monitor_pid = pid;
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = forward;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-    sigaction(sigs[i], &sa, NULL);
+  catch_forwarded_signals(forward);
 }
 
 /* The monitor's exit status is the function's; death by signal N is 128+N. */
 static int wait_monitor(pid_t pid)
 {
-  int st;
-
-  while (waitpid(pid, &st, 0) < 0)
-    if (errno != EINTR)
-      return 1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return wait_status(pid, 1);
 }
 
 /* The monitor is gone, and so goes its cgroup (a failure is only logged:
