@@ -972,31 +972,33 @@ void los_mm_set_name(uint64_t addr, uint64_t len, const char *path)
     mm->vmas[i].name = id;
 }
 
-/* The file the i-th mapping (as los_mm_vma counts) maps, or NULL. */
-const char *los_mm_vma_name(int i)
+/* The i-th mapping of the application (the monitor's window is not one). */
+static const struct vma *app_vma(int i)
 {
   const struct los_mm *mm = cur_mm;
 
-  for (int k = 0; k < mm->nvmas; k++) {
-    if (mm->vmas[k].kind == VMA_LIBOS || i-- > 0)
-      continue;
-    return mm->vmas[k].name ? vma_names[mm->vmas[k].name - 1] : NULL;
-  }
+  for (int k = 0; k < mm->nvmas; k++)
+    if (mm->vmas[k].kind != VMA_LIBOS && i-- == 0)
+      return &mm->vmas[k];
   return NULL;
+}
+
+/* The file the i-th mapping (as los_mm_vma counts) maps, or NULL. */
+const char *los_mm_vma_name(int i)
+{
+  const struct vma *v = app_vma(i);
+  return v != NULL && v->name ? vma_names[v->name - 1] : NULL;
 }
 
 bool los_mm_vma(int i, uint64_t *start, uint64_t *end, uint32_t *prot, enum los_vma_kind *kind)
 {
-  const struct los_mm *mm = cur_mm;
+  const struct vma *v = app_vma(i);
 
-  for (int k = 0; k < mm->nvmas; k++) {
-    if (mm->vmas[k].kind == VMA_LIBOS || i-- > 0)
-      continue; /* the monitor's window is not the application's */
-    *start = mm->vmas[k].start;
-    *end = mm->vmas[k].end;
-    *prot = mm->vmas[k].prot;
-    *kind = (enum los_vma_kind)mm->vmas[k].kind;
-    return true;
-  }
-  return false;
+  if (v == NULL)
+    return false;
+  *start = v->start;
+  *end = v->end;
+  *prot = v->prot;
+  *kind = (enum los_vma_kind)v->kind;
+  return true;
 }

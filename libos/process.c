@@ -100,6 +100,26 @@ static void add_child(struct los_process *parent, struct los_process *c)
   parent->children = c;
 }
 
+/* Undo a process that never ran: its references, its place in the tree. */
+static void proc_discard(struct los_process *p)
+{
+  if (p->parent != NULL)
+    unlink_child(p);
+  los_fdtab_put(p->files);
+  los_mm_put(p->mm);
+  los_process_free(p);
+}
+
+/* The other threads of p end at their next chance (exit_group, execve). */
+static void kill_other_threads(struct los_process *p)
+{
+  for (struct los_task *t = los_task_first(); t != NULL; t = t->all_next)
+    if (t->proc == p && t != los_cur) {
+      t->killed = true;
+      los_make_runnable(t, WAKE_SIGNAL);
+    }
+}
+
 /* The last thread of p is ending: close its files, hand its children to
  * init, tell the parent. The address space goes once nothing runs in it. */
 void los_process_dead(struct los_process *p)
@@ -144,11 +164,7 @@ void los_process_exit(int status, int sig)
   if (!p->exiting) {
     p->exiting = true;
     p->wstatus = sig ? (sig & 0x7f) : (status & 0xff) << 8;
-    for (struct los_task *t = los_task_first(); t != NULL; t = t->all_next)
-      if (t->proc == p && t != los_cur) {
-        t->killed = true;
-        los_make_runnable(t, WAKE_SIGNAL);
-      }
+    kill_other_threads(p);
   }
   los_task_exit();
 }
@@ -178,20 +194,22 @@ int64_t los_fork(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t c
   c = proc_alloc();
   if (c == NULL)
     return -EAGAIN;
-  c->mm = (flags & CLONE_VM_) ? los_mm_current() : los_mm_fork(los_mm_current());
-  c->files = (flags & CLONE_FILES_) ? parent->files : los_fdtab_dup(parent->files);
+  if (flags & CLONE_VM_) {
+    c->mm = los_mm_current();
+    los_mm_get(c->mm);
+  } else {
+    c->mm = los_mm_fork(los_mm_current());
+  }
+  if (flags & CLONE_FILES_) {
+    c->files = parent->files;
+    los_fdtab_get(c->files);
+  } else {
+    c->files = los_fdtab_dup(parent->files);
+  }
   if (c->mm == NULL || c->files == NULL) {
-    if (c->files != NULL && !(flags & CLONE_FILES_))
-      los_fdtab_put(c->files);
-    if (c->mm != NULL && !(flags & CLONE_VM_))
-      los_mm_put(c->mm);
-    los_process_free(c);
+    proc_discard(c);
     return -ENOMEM;
   }
-  if (flags & CLONE_VM_)
-    los_mm_get(c->mm);
-  if (flags & CLONE_FILES_)
-    los_fdtab_get(c->files);
   memcpy(c->sigacts, parent->sigacts, sizeof(c->sigacts));
   memcpy(c->sig_handlers, parent->sig_handlers, sizeof(c->sig_handlers));
   memcpy(c->comm, parent->comm, sizeof(c->comm));
@@ -212,10 +230,7 @@ int64_t los_fork(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t c
     regs.rsp = stack;
   t = los_task_create(c, &regs);
   if (t == NULL) {
-    unlink_child(c);
-    los_fdtab_put(c->files);
-    los_mm_put(c->mm);
-    los_process_free(c);
+    proc_discard(c);
     return -EAGAIN;
   }
   c->pid = t->tid;
@@ -555,18 +570,41 @@ static int script_args(struct los_exec *ex, const char *path, char *interp, size
   return 0;
 }
 
+/* Load ex (path: its program) into the running process's fresh address
+ * space: the stack, the ELF (a #! script's interpreter), brk, and /proc's
+ * command line; *entry and *sp for its first instruction. 0 or -errno. */
+static int load_program(struct los_exec ex, const char *path, uint64_t *entry, uint64_t *sp)
+{
+  static char interp[256], iarg[256];
+  const char **xargv = NULL;
+  struct los_image_info info;
+  int rc = script_args(&ex, path, interp, sizeof(interp), iarg, sizeof(iarg), &xargv);
+
+  if (rc == 0)
+    rc = los_stack_reserve(sp);
+  if (rc == 0)
+    rc = los_elf_exec(&ex, &info, *sp, sp);
+  if (rc == 0) {
+    los_brk_init(info.brk);
+    los_curproc->stack_start = *sp;
+    los_process_set_cmdline(ex.argv, ex.argc);
+    *entry = info.entry;
+  }
+  kfree(xargv);
+  return rc;
+}
+
 static int64_t do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp)
 {
   struct los_process *me = los_curproc;
-  char path[LOS_PATH_MAX], interp[256], iarg[256];
+  char path[LOS_PATH_MAX];
   char *buf = NULL;
   uint32_t used = 0, cap = 0;
-  const char **argv = NULL, **envp = NULL, **xargv = NULL;
+  const char **argv = NULL, **envp = NULL;
   size_t argc = 0, envc = 0;
   struct los_exec ex;
-  struct los_image_info info;
   struct los_mm *old = los_mm_current(), *nmm;
-  uint64_t sp;
+  uint64_t sp, entry;
   int64_t rc;
 
   if ((rc = los_copy_str(path, upath, sizeof(path))) < 0)
@@ -584,39 +622,29 @@ static int64_t do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uen
     ex.argv = empty;
     ex.argc = 1;
   }
-  if ((rc = script_args(&ex, path, interp, sizeof(interp), iarg, sizeof(iarg), &xargv)) < 0)
-    goto out;
   nmm = los_mm_new();
   los_mm_switch(nmm);
   me->mm = nmm;
-  if ((rc = los_stack_reserve(&sp)) < 0 || (rc = los_elf_exec(&ex, &info, sp, &sp)) < 0) {
+  if ((rc = load_program(ex, path, &entry, &sp)) < 0) {
     me->mm = old;
     los_mm_switch(old);
     los_mm_put(nmm);
     goto out;
   }
   /* past the point of no return */
-  for (struct los_task *t = los_task_first(); t != NULL; t = t->all_next)
-    if (t->proc == me && t != los_cur) {
-      t->killed = true; /* other threads end (they share nothing with the new program) */
-      los_make_runnable(t, WAKE_SIGNAL);
-    }
+  kill_other_threads(me);
   los_mm_put(old);
-  los_brk_init(info.brk);
   los_fdtab_exec(me->files);
   los_signal_exec();
-  me->stack_start = sp;
-  los_process_set_cmdline(ex.argv, ex.argc);
   if (!me->vfork_done) {
     me->vfork_done = true;
     los_wake(&me->vfork_wq);
   }
   los_cur->clear_child_tid = 0;
   __asm__ volatile("wrfsbase %0" : : "r"(0ULL));
-  *los_cur_regs = (struct los_regs){.rsp = sp, .rip = info.entry, .rflags = 0x202};
+  *los_cur_regs = (struct los_regs){.rsp = sp, .rip = entry, .rflags = 0x202};
   rc = 0;
 out:
-  kfree(xargv);
   kfree(argv);
   kfree(envp);
   kfree(buf);
@@ -654,15 +682,16 @@ int los_spawn(const struct los_spawn_req *req)
   struct los_mm *mine = los_mm_current();
   struct los_exec ex = {
       .path = NULL, .argv = req->argv, .argc = req->argc, .envp = req->envp, .envc = req->envc};
-  struct los_image_info info;
+  static char path[LOS_PATH_MAX];
   struct los_regs regs;
   struct los_task *t;
-  uint64_t sp;
+  uint64_t sp, entry;
   int rc;
 
-  if (p == NULL || (p->files = los_fdtab_new()) == NULL) {
-    if (p != NULL)
-      los_process_free(p);
+  if (p == NULL)
+    return -ENOMEM;
+  if ((p->files = los_fdtab_new()) == NULL) {
+    proc_discard(p);
     return -ENOMEM;
   }
   p->mm = los_mm_new();
@@ -675,48 +704,30 @@ int los_spawn(const struct los_spawn_req *req)
   los_cur->proc = p;
   los_mm_switch(p->mm);
   if (req->terminal) {
-    char path[32];
+    char name[32];
     struct mnode *pty = los_pty_node(req->id);
-    los_snprintf(path, sizeof(path), "/dev/pts/%u", req->id);
+    los_snprintf(name, sizeof(name), "/dev/pts/%u", req->id);
     for (int fd = 0; fd < 3; fd++)
-      fd_install(file_stdio_pty((int)req->slot[fd], pty, path), false, fd);
+      fd_install(file_stdio_pty((int)req->slot[fd], pty, name), false, fd);
   } else {
     for (int fd = 0; fd < 3; fd++)
       fd_install(file_stdio((int)req->slot[fd], fd == 0 ? O_RDONLY : O_WRONLY), false, fd);
   }
-  {
-    static char path[LOS_PATH_MAX], interp[256], iarg[256];
-    const char **xargv = NULL;
-    rc = los_elf_find(&ex, path, sizeof(path));
-    if (rc == 0) {
-      ex.path = path;
-      rc = script_args(&ex, path, interp, sizeof(interp), iarg, sizeof(iarg), &xargv);
-    }
-    if (rc == 0)
-      rc = los_stack_reserve(&sp);
-    if (rc == 0)
-      rc = los_elf_exec(&ex, &info, sp, &sp);
-    if (rc == 0) {
-      los_brk_init(info.brk);
-      p->stack_start = sp;
-      los_process_set_cmdline(ex.argv, ex.argc);
-    }
-    kfree(xargv);
+  rc = los_elf_find(&ex, path, sizeof(path));
+  if (rc == 0) {
+    ex.path = path;
+    rc = load_program(ex, path, &entry, &sp);
   }
   los_cur->proc = me;
   los_mm_switch(mine);
   if (rc < 0) {
-    los_fdtab_put(p->files);
-    los_mm_put(p->mm);
-    los_process_free(p);
+    proc_discard(p);
     return rc;
   }
-  regs = (struct los_regs){.rsp = sp, .rip = info.entry, .rflags = 0x202};
+  regs = (struct los_regs){.rsp = sp, .rip = entry, .rflags = 0x202};
   t = los_task_create(p, &regs);
   if (t == NULL) {
-    los_fdtab_put(p->files);
-    los_mm_put(p->mm);
-    los_process_free(p);
+    proc_discard(p);
     return -ENOMEM;
   }
   t->fsbase = t->gsbase = 0;

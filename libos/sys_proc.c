@@ -191,7 +191,7 @@ SYSDEF(sysinfo)
   s->uptime = (int64_t)((los_time_monotonic_ns() - los_proc.start_mono_ns) / 1000000000ULL);
   s->totalram = los_shared->boot.ram_size;
   s->freeram = los_mm_pool_size() - los_mm_mapped(); /* as /proc/meminfo's MemFree */
-  s->procs = 1;
+  s->procs = (uint16_t)LOS_MIN(los_ntasks, 0xffff);  /* threads, as Linux counts them */
   s->mem_unit = 1;
   return 0;
 }

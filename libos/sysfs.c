@@ -3,6 +3,7 @@
  * runtimes that size themselves from cgroups (the JVM, Go, libuv, .NET)
  * find them where they look. */
 #include "synth.h"
+#include "task.h"
 
 /* What cgroup v1 shows for "no limit": PAGE_COUNTER_MAX pages in bytes. */
 #define V1_UNLIMITED ((uint64_t)9223372036854771712ULL)
@@ -94,10 +95,15 @@ static void gen_cg(struct sbuf *b, uint32_t which, uint32_t pid)
 
   switch ((enum cg_value)which) {
   case CG_CONTROLLERS: sb_printf(b, "cpuset cpu memory pids\n"); break;
-  case CG_PROCS: sb_printf(b, "1\n"); break;
+  case CG_PROCS:
+    for (uint32_t p = synth_pid_next(1); p != 0; p = synth_pid_next(p + 1))
+      sb_printf(b, "%u\n", p);
+    break;
   case CG_CPUS: put_cpus(b); break;
   case CG_MEMS: sb_printf(b, "0\n"); break;
-  case CG_PIDS_CURRENT: sb_printf(b, "1\n"); break;
+  case CG_PIDS_CURRENT:
+    sb_printf(b, "%d\n", los_ntasks);
+    break; /* tasks, as the pids controller counts */
   case CG_PIDS_MAX: put_max(b, l->pids_limit); break;
   case CG_ZERO: sb_printf(b, "0\n"); break;
   case CG2_CPU_MAX:

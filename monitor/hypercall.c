@@ -293,21 +293,6 @@ static int64_t hc_discardv(struct mon_vm *vm, const struct tl_hc *hc)
 }
 
 /* Pages the guest no longer uses go back to the host (they read as zero). */
-static int64_t hc_discard(struct mon_vm *vm, const struct tl_hc *hc)
-{
-  struct tl_hc_range r = hc->u.range;
-  uint8_t *p;
-
-  if ((r.start.gpa | r.len) & (TL_PAGE_SIZE - 1) || r.start.gpa < TL_APP_BASE)
-    return -EINVAL;
-  p = MON_GUEST(vm, r.start, r.len, MON_READ | MON_WRITE, "discard");
-  if (p == NULL)
-    return 0;
-  if (r.len > 0 && madvise(p, r.len, MADV_DONTNEED) < 0)
-    return -EINVAL;
-  return 0;
-}
-
 /* A report for the guest's 64 bytes, signed with the node key (which stays
  * in monitor memory); the counter orders the reports of one node boot. */
 static int64_t hc_report(struct mon_vm *vm, const struct tl_hc *hc)
@@ -395,7 +380,7 @@ void mon_hypercall(struct mon_vm *vm, uint32_t gpa)
   case TL_HC_ABORT:
   case TL_HC_LOG: hc_message(vm, &req, req.nr == TL_HC_ABORT); break;
   case TL_HC_SLEEP: ret = hc_sleep(vm, &req); break;
-  case TL_HC_DISCARD: ret = hc_discard(vm, &req); break;
+  case TL_HC_DISCARD: ret = hc_discard_range(vm, req.u.range); break;
   case TL_HC_CLOCK: mon_clock_update(vm); break;
   case TL_HC_IOCTL: ret = hc_ioctl(vm, &req); break;
   case TL_HC_POLL: ret = hc_poll(vm, &req, slot); break;

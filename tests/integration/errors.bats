@@ -134,5 +134,21 @@ misbehaves()
   misbehaves slot "bad guest address 0xfffff000 (length 80) in hypercall request"
   misbehaves mmio "guest access to unmapped address 0x3000000008 at rip 0x"
   misbehaves libos "LibOS exception #UD invalid opcode (vector 6, error 0x0) at rip 0xffffffff8"
+  misbehaves discardv-addr "bad guest address 0xfffffffffff000 (length 16) in discardv request"
+  assert_no_state_left
+}
+
+@test "monitor refuses a CR3 outside RAM and an oversized discard list; the guest goes on" {
+  require_kvm
+  require_programs
+  make_bundle "$B"
+  add_programs "$B" badrequest.musl
+  local mode
+  for mode in mmu discardv; do
+    config_args "$B" /bin/badrequest.musl "$mode"
+    run --separate-stderr hacher_run "$B" "bad-$mode"
+    assert_equal "$status" 2
+    assert_output "badrequest: monitor returned -22"
+  done
   assert_no_state_left
 }

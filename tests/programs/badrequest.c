@@ -51,6 +51,19 @@ int main(int argc, char **argv)
     req.u.report.data.gpa = TL_ARGS_GPA;
     req.u.report.out.gpa = strcmp(mode, "report") == 0 ? TL_PT_GPA : TL_SHARED_GPA + 2048;
     req.u.report.out_len = strcmp(mode, "report") == 0 ? sizeof(struct tl_report) : 16;
+  } else if (strcmp(mode, "mmu") == 0) {
+    req.nr = TL_HC_MMU;
+    req.u.mmu.cr3 = TL_RAM_MAX + TL_PAGE_SIZE; /* outside RAM: refused */
+  } else if (strcmp(mode, "discardv") == 0) {
+    req.nr = TL_HC_DISCARDV;
+    req.u.discardv.ranges.gpa = TL_SHARED_GPA + 2048;
+    req.u.discardv.count = TL_DISCARDV_MAX + 1; /* too many: refused */
+    req.u.discardv.cr3 = 0;
+  } else if (strcmp(mode, "discardv-addr") == 0) {
+    req.nr = TL_HC_DISCARDV;
+    req.u.discardv.ranges.gpa = 0xfffffffffff000ULL;
+    req.u.discardv.count = 1;
+    req.u.discardv.cr3 = 0;
   } else if (strcmp(mode, "libos") == 0) {
     const struct tl_los_header *h = (const struct tl_los_header *)TL_LOS_VA;
     memcpy((void *)h->syscall_entry, "\x0f\x0b", 2); /* ud2 */
